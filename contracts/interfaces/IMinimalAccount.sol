@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.29;
+
+import {Call, WrappedCalls, SessionLib} from "../types/Types.sol";
+
+/// @title IMinimalAccount
+/// @notice The session-key interface of thirdweb's ERC-7702 MinimalAccount, which sessionkit's
+///         account is wire-compatible with (selectors, structs, events, errors), plus the
+///         additions sessionkit makes: session revocation and errors for the cases the original
+///         interface leaves open.
+interface IMinimalAccount {
+    // ------------------------------------------------------------------
+    //  Events
+    // ------------------------------------------------------------------
+
+    /// @notice One call of a batch ran.
+    event Executed(address indexed to, uint256 value, bytes data);
+
+    /// @notice A session was granted (or re-granted, replacing the signer's previous one).
+    event SessionCreated(address indexed signer, SessionLib.SessionSpec sessionSpec);
+
+    /// @notice The account received native value.
+    event ValueReceived(address indexed from, uint256 value);
+
+    /// @notice The owner revoked `signer`'s session. (sessionkit addition.)
+    event SessionRevoked(address indexed signer);
+
+    // ------------------------------------------------------------------
+    //  Errors of the interface
+    // ------------------------------------------------------------------
+
+    /// @notice A SessionSpec or WrappedCalls uid was used before.
+    error UIDAlreadyProcessed();
+    /// @notice The signature is not by an authorised key, or `execute` was called by neither the
+    ///         account nor a session signer. `msgSender` is the caller, or the recovered signer
+    ///         for signed entry points (zero if nothing could be recovered).
+    error InvalidSignature(address msgSender, address thisAddress);
+    /// @notice `sessionSpec.signer` is the zero address.
+    error SessionZeroSigner();
+    /// @notice `sessionSpec.expiresAt` is not in the future.
+    error SessionExpiresTooSoon();
+    /// @notice The session signer acted at or after its `expiresAt`.
+    error SessionExpired();
+    /// @notice The batch is empty.
+    error NoCallsToExecute();
+    /// @notice An inner call reverted; the whole batch and its usage were rolled back.
+    error CallReverted();
+    /// @notice No CallSpec of the session matches `(target, selector)`.
+    error CallPolicyViolated(address target, bytes4 selector);
+    /// @notice Calldata shorter than 4 bytes and no TransferSpec for `target`.
+    error TransferPolicyViolated(address target);
+    /// @notice The call's value is above the policy's `maxValuePerUse`.
+    error MaxValueExceeded(uint256 value, uint256 maxValuePerUse);
+    /// @notice A Lifetime limit would be exceeded; `lifetimeUsage` is the usage so far.
+    error LifetimeUsageExceeded(uint256 lifetimeUsage, uint256 limit);
+    /// @notice An Allowance limit would be exceeded in window `period`
+    ///         (`block.timestamp / limit.period`); `allowanceUsage` is that window's usage so far.
+    error AllowanceExceeded(uint256 allowanceUsage, uint256 limit, uint64 period);
+    /// @notice A constraint's word lies outside the calldata: `actualLength` bytes given,
+    ///         `expectedLength` (= 4 + 32 * (index + 1)) needed.
+    error InvalidDataLength(uint256 actualLength, uint256 expectedLength);
+    /// @notice A constraint's comparison failed: `param` compared with `refValue` under `condition`.
+    error ConditionFailed(bytes32 param, bytes32 refValue, uint8 condition);
+
+    // ------------------------------------------------------------------
+    //  Errors added by sessionkit
+    // ------------------------------------------------------------------
+
+    /// @notice A session signer tried to call the account itself (that is the owner's path).
+    error SessionSelfCallForbidden();
+    /// @notice An Allowance limit with period 0 in a new session. `policy` is the index of the
+    ///         call policy (or transfer policy when `transfer`), `constraint` the index of the
+    ///         constraint within it, or `type(uint256).max` for the policy's own value limit.
+    error AllowanceWithoutPeriod(bool transfer, uint256 policy, uint256 constraint);
+    /// @notice The session's policies encode to more bytes than one contract's code can hold.
+    error SessionSpecTooLarge(uint256 encodedSize, uint256 maxSize);
+    /// @notice The owner tried to revoke a signer that has no session.
+    error SessionNotFound(address signer);
+    /// @notice Deploying the data contract of a new session failed (out of gas).
+    error SessionStorageFailed(uint256 encodedSize);
+    /// @notice Only the account itself (its owner) may call this function.
+    error OnlyAccount(address msgSender);
+
+    // ------------------------------------------------------------------
+    //  Functions
+    // ------------------------------------------------------------------
+
+    /// @notice Runs `calls` in order as the owner (msg.sender is the account) or as a session
+    ///         signer under its SessionSpec. Any failing call reverts the whole batch.
+    function execute(Call[] calldata calls) external payable;
+
+    /// @notice Runs `wrappedCalls` signed (EIP-712) by the owner or by a live session signer,
+    ///         whose policies then apply. Anyone may relay it and pay the gas.
+    function executeWithSig(WrappedCalls calldata wrappedCalls, bytes calldata signature) external payable;
+
+    /// @notice Grants `sessionSpec` to `sessionSpec.signer`, replacing any session it had and
+    ///         starting its usage from zero. `signature`: the owner's EIP-712 signature.
+    function createSessionWithSig(SessionLib.SessionSpec calldata sessionSpec, bytes calldata signature) external;
+
+    /// @notice Revokes `signer`'s session at once. Only the owner. (sessionkit addition.)
+    function revokeSession(address signer) external;
+
+    /// @notice The `expiresAt` of `signer`'s session, 0 if it has none.
+    function getSessionExpirationForSigner(address signer) external view returns (uint256);
+
+    /// @notice What is left of each limit of `signer`'s session at the current time.
+    function getSessionStateForSigner(address signer) external view returns (SessionLib.SessionState memory);
+
+    /// @notice The call policies of `signer`'s session.
+    function getCallPoliciesForSigner(address signer) external view returns (SessionLib.CallSpec[] memory);
+
+    /// @notice The transfer policies of `signer`'s session.
+    function getTransferPoliciesForSigner(address signer) external view returns (SessionLib.TransferSpec[] memory);
+
+    /// @notice Whether `signer`'s session is a wildcard one (no policies apply).
+    function isWildcardSigner(address signer) external view returns (bool);
+}
