@@ -34,26 +34,25 @@ contract SessionAccount is IMinimalAccount, EIP712 {
     }
 
     /// @notice ERC-721 receiver hook: accepts every token.
-    function onERC721Received(address, address, uint256, bytes calldata) external pure returns (bytes4) {
+    function onERC721Received(address, address, uint256, bytes calldata) external returns (bytes4) {
         return this.onERC721Received.selector;
     }
 
     /// @notice ERC-1155 receiver hook: accepts every token.
-    function onERC1155Received(address, address, uint256, uint256, bytes calldata) external pure returns (bytes4) {
+    function onERC1155Received(address, address, uint256, uint256, bytes calldata) external returns (bytes4) {
         return this.onERC1155Received.selector;
     }
 
     /// @notice ERC-1155 batch receiver hook: accepts every token.
     function onERC1155BatchReceived(address, address, uint256[] calldata, uint256[] calldata, bytes calldata)
         external
-        pure
         returns (bytes4)
     {
         return this.onERC1155BatchReceived.selector;
     }
 
     /// @notice ERC-165: ERC-165 itself, the ERC-721 and ERC-1155 receivers, and ERC-1271.
-    function supportsInterface(bytes4 interfaceId) external pure returns (bool) {
+    function supportsInterface(bytes4 interfaceId) external view returns (bool) {
         return interfaceId == 0x01ffc9a7 // ERC-165
             || interfaceId == 0x150b7a02 // ERC-721 receiver
             || interfaceId == 0x4e2312e0 // ERC-1155 receiver
@@ -87,7 +86,8 @@ contract SessionAccount is IMinimalAccount, EIP712 {
             header = $.sessions[signer];
             if (header == 0) revert InvalidSignature(signer, address(this));
         }
-        _useUid($, wrappedCalls.uid);
+        // Keyed by signer: no signer can use up a uid that another one signed.
+        _useUid($, keccak256(abi.encode(signer, wrappedCalls.uid)));
         if (wrappedCalls.calls.length == 0) revert NoCallsToExecute();
         if (header != 0) PolicyEngine.enforce($, header, wrappedCalls.calls);
         _run(wrappedCalls.calls);
@@ -185,30 +185,29 @@ contract SessionAccount is IMinimalAccount, EIP712 {
     }
 
     /// @inheritdoc IMinimalAccount
-    function getSessionStateForSigner(address signer) external view returns (SessionLib.SessionState memory state) {
+    function getSessionStateForSigner(address signer) external view returns (SessionLib.SessionState memory) {
         AccountStorage.Layout storage $ = AccountStorage.get();
         uint256 header = $.sessions[signer];
         address pointer = AccountStorage.pointerOf(header);
-        if (pointer == address(0)) return state;
+        SessionLib.SessionState memory empty;
+        if (pointer == address(0)) return empty;
         return SessionViews.state($, pointer, AccountStorage.lengthOf(header));
     }
 
     /// @inheritdoc IMinimalAccount
-    function getCallPoliciesForSigner(address signer) external view returns (SessionLib.CallSpec[] memory calls) {
+    function getCallPoliciesForSigner(address signer) external view returns (SessionLib.CallSpec[] memory) {
         uint256 header = AccountStorage.get().sessions[signer];
-        if (AccountStorage.pointerOf(header) == address(0)) return calls;
-        (,, calls,) = SessionCodec.decode(_load(header));
+        SessionLib.CallSpec[] memory calls;
+        if (AccountStorage.pointerOf(header) != address(0)) (,, calls,) = SessionCodec.decode(_load(header));
+        return calls;
     }
 
     /// @inheritdoc IMinimalAccount
-    function getTransferPoliciesForSigner(address signer)
-        external
-        view
-        returns (SessionLib.TransferSpec[] memory transfers)
-    {
+    function getTransferPoliciesForSigner(address signer) external view returns (SessionLib.TransferSpec[] memory) {
         uint256 header = AccountStorage.get().sessions[signer];
-        if (AccountStorage.pointerOf(header) == address(0)) return transfers;
-        (,,, transfers) = SessionCodec.decode(_load(header));
+        SessionLib.TransferSpec[] memory transfers;
+        if (AccountStorage.pointerOf(header) != address(0)) (,,, transfers) = SessionCodec.decode(_load(header));
+        return transfers;
     }
 
     /// @inheritdoc IMinimalAccount

@@ -29,7 +29,7 @@ interface IMinimalAccount {
     //  Errors of the interface
     // ------------------------------------------------------------------
 
-    /// @notice A SessionSpec or WrappedCalls uid was used before.
+    /// @notice A SessionSpec uid, or a WrappedCalls uid of the same signer, was used before.
     error UIDAlreadyProcessed();
     /// @notice The signature is not by an authorised key, or `execute` was called by neither the
     ///         account nor a session signer. `msgSender` is the caller, or the recovered signer

@@ -5,8 +5,6 @@ import {Call} from "../types/Types.sol";
 import {IMinimalAccount} from "../interfaces/IMinimalAccount.sol";
 import {AccountStorage} from "./AccountStorage.sol";
 import {SessionCodec} from "./SessionCodec.sol";
-import {UsageLimits} from "./UsageLimits.sol";
-import {Constraints} from "./Constraints.sol";
 
 /// @title PolicyEngine
 /// @notice Decides whether a session may run a batch of calls, and charges its usage limits.
@@ -17,7 +15,14 @@ import {Constraints} from "./Constraints.sol";
 ///      wildcard one's); wildcard sessions skip the policies; calldata of 4 or more bytes needs
 ///      the first CallSpec matching (target, selector), shorter calldata the TransferSpec of
 ///      target; the value must be within maxValuePerUse and then within the value limit; each
-///      constraint's word must exist, satisfy its condition, and fit its own limit.
+///      constraint's word (at 4 + 32 * index) must exist, satisfy its condition (compared
+///      unsigned), and fit its own limit.
+///
+///      The per-call check runs on every session call, so it is written in assembly over the
+///      SessionCodec encoding (see there for the layout). Usage counters live in the `usage`
+///      and `windows` mappings of AccountStorage (members 2 and 3 of the layout), keyed by
+///      UsageLimits.key(pointer, offset of the limit in the encoding), the same key the views
+///      read through UsageLimits.remaining.
 library PolicyEngine {
     /// @notice Checks `calls` against the session whose header is `header` and charges its
     ///         limits. Reverts with the interface's error for the first call that is denied.
@@ -32,103 +37,184 @@ library PolicyEngine {
         }
         address pointer = AccountStorage.pointerOf(header);
         uint256 base = SessionCodec.load(pointer, AccountStorage.lengthOf(header));
-        for (uint256 i; i < n; ++i) {
-            Call calldata c = calls[i];
-            _enforceCall($, pointer, base, c.target, c.value, c.data);
-        }
-    }
-
-    function _enforceCall(
-        AccountStorage.Layout storage $,
-        address pointer,
-        uint256 base,
-        address target,
-        uint256 value,
-        bytes calldata data
-    ) private {
-        if (target == address(this)) revert IMinimalAccount.SessionSelfCallForbidden();
-        if (data.length >= 4) {
-            uint256 p = _findCallPolicy(base, target, bytes4(data[:4]));
-            p = _checkValue($, pointer, base, p, value);
-            _enforceConstraints($, pointer, base, p, data);
-        } else {
-            _checkValue($, pointer, base, _findTransferPolicy(base, target), value);
-        }
-    }
-
-    /// @dev The record of the first call policy matching (target, selector), or CallPolicyViolated.
-    function _findCallPolicy(uint256 base, address target, bytes4 selector) private pure returns (uint256) {
-        (uint256 nCall,) = SessionCodec.counts(base);
-        uint256 index = SessionCodec.callIndex(base);
-        uint256 wanted = (uint256(uint160(target)) << 32) | uint32(selector);
-        for (uint256 j; j < nCall; ++j) {
-            uint256 entry;
-            assembly ("memory-safe") {
-                entry := mload(add(index, mul(j, 26)))
+        assembly ("memory-safe") {
+            // ---- encoding readers -----------------------------------------------------------
+            function varuint(p) -> v, next {
+                let len := byte(0, mload(p))
+                v := shr(sub(256, shl(3, len)), mload(add(p, 1)))
+                next := add(add(p, 1), len)
             }
-            if (entry >> 64 == wanted) return base + ((entry >> 48) & 0xffff);
-        }
-        revert IMinimalAccount.CallPolicyViolated(target, selector);
-    }
 
-    /// @dev The record of the transfer policy of `target`, or TransferPolicyViolated.
-    function _findTransferPolicy(uint256 base, address target) private pure returns (uint256) {
-        (uint256 nCall, uint256 nTransfer) = SessionCodec.counts(base);
-        uint256 index = SessionCodec.callIndex(base) + nCall * SessionCodec.CALL_ENTRY;
-        for (uint256 j; j < nTransfer; ++j) {
-            uint256 entry;
-            assembly ("memory-safe") {
-                entry := mload(add(index, mul(j, 22)))
+            // ---- reverts (data written at the free memory pointer) --------------------------
+            function fail1(sel, a) {
+                let m := mload(0x40)
+                mstore(m, shl(224, sel))
+                mstore(add(m, 0x04), a)
+                revert(m, 0x24)
             }
-            if (entry >> 96 == uint256(uint160(target))) return base + ((entry >> 80) & 0xffff);
-        }
-        revert IMinimalAccount.TransferPolicyViolated(target);
-    }
+            function fail2(sel, a, b) {
+                let m := mload(0x40)
+                mstore(m, shl(224, sel))
+                mstore(add(m, 0x04), a)
+                mstore(add(m, 0x24), b)
+                revert(m, 0x44)
+            }
+            function fail3(sel, a, b, c) {
+                let m := mload(0x40)
+                mstore(m, shl(224, sel))
+                mstore(add(m, 0x04), a)
+                mstore(add(m, 0x24), b)
+                mstore(add(m, 0x44), c)
+                revert(m, 0x64)
+            }
 
-    /// @dev Checks and charges the constraints starting at `p` (their count) against `data`.
-    function _enforceConstraints(
-        AccountStorage.Layout storage $,
-        address pointer,
-        uint256 base,
-        uint256 p,
-        bytes calldata data
-    ) private {
-        uint256 n = SessionCodec.readU16(p);
-        p += 2;
-        for (uint256 k; k < n; ++k) {
-            uint256 condition = SessionCodec.readU8(p);
-            (uint256 paramIndex, uint256 q) = SessionCodec.readVarUint(p + 1);
-            uint256 refValue;
-            (refValue, q) = SessionCodec.readVarUint(q);
-            bytes32 word = Constraints.param(data, paramIndex);
-            Constraints.check(condition, word, bytes32(refValue));
-            p = _charge($, pointer, base, q, uint256(word));
-        }
-    }
+            // ---- limits ---------------------------------------------------------------------
+            // Charges `amount` to the limit at `p` (type byte first); returns the position after
+            // the limit. LifetimeUsageExceeded / AllowanceExceeded carry the usage before it.
+            function charge(p, b, ptr, uMap, amount) -> next {
+                let typeByte := byte(0, mload(p))
+                next := add(p, 1)
+                // 0: Unlimited, nothing follows. Otherwise a limit follows, and a period for an
+                // Allowance or a limit written in full (SessionCodec.FULL_LIMIT, 0x80).
+                let limitType := and(typeByte, 0x7f)
+                let limit := 0
+                let period := 0
+                if typeByte {
+                    limit, next := varuint(next)
+                    if or(eq(limitType, 2), and(typeByte, 0x80)) { period, next := varuint(next) }
+                }
+                if limitType {
+                    mstore(0x00, or(shl(96, ptr), sub(p, b)))
+                    mstore(0x20, uMap)
+                    let usageSlot := keccak256(0x00, 0x40)
+                    switch limitType
+                    case 1 {
+                        let used := sload(usageSlot)
+                        // LifetimeUsageExceeded(uint256,uint256)
+                        if gt(amount, sub(limit, used)) { fail2(0x5dd55ff1, used, limit) }
+                        if amount { sstore(usageSlot, add(used, amount)) }
+                    }
+                    default {
+                        let window := div(timestamp(), period)
+                        mstore(0x20, add(uMap, 1))
+                        let windowSlot := keccak256(0x00, 0x40)
+                        let used := 0
+                        if eq(sload(windowSlot), window) { used := sload(usageSlot) }
+                        // AllowanceExceeded(uint256,uint256,uint64)
+                        if gt(amount, sub(limit, used)) {
+                            fail3(0xa494695a, used, limit, and(window, 0xffffffffffffffff))
+                        }
+                        if amount {
+                            sstore(usageSlot, add(used, amount))
+                            sstore(windowSlot, window)
+                        }
+                    }
+                }
+            }
 
-    /// @dev Checks `value` against the maxValuePerUse at `p` and charges the value limit after
-    ///      it; returns the position after the limit.
-    function _checkValue(AccountStorage.Layout storage $, address pointer, uint256 base, uint256 p, uint256 value)
-        private
-        returns (uint256)
-    {
-        uint256 maxValuePerUse;
-        (maxValuePerUse, p) = SessionCodec.readVarUint(p);
-        if (value > maxValuePerUse) revert IMinimalAccount.MaxValueExceeded(value, maxValuePerUse);
-        return _charge($, pointer, base, p, value);
-    }
+            // Checks `amount` against the maxValuePerUse at `p`, then charges the value limit.
+            function checkValue(p, b, ptr, uMap, amount) -> next {
+                let maxValuePerUse
+                maxValuePerUse, next := varuint(p)
+                // MaxValueExceeded(uint256,uint256)
+                if gt(amount, maxValuePerUse) { fail2(0x3fd65609, amount, maxValuePerUse) }
+                next := charge(next, b, ptr, uMap, amount)
+            }
 
-    /// @dev Charges `amount` to the limit at `p`; returns the position after it.
-    function _charge(AccountStorage.Layout storage $, address pointer, uint256 base, uint256 p, uint256 amount)
-        private
-        returns (uint256 next)
-    {
-        uint256 limitType;
-        uint256 limit;
-        uint256 period;
-        (limitType, limit, period, next) = SessionCodec.readLimit(p);
-        if (limitType != 0) {
-            UsageLimits.charge($, UsageLimits.key(pointer, p - base), limitType, limit, period, amount);
+            // Checks the constraints at `p` (their count first) against the calldata at `dOff`
+            // (`dLen` bytes) and charges their limits.
+            function checkConstraints(p, b, ptr, uMap, dOff, dLen) {
+                let nConstraints := shr(240, mload(p))
+                p := add(p, 2)
+                for { let k := 0 } lt(k, nConstraints) { k := add(k, 1) } {
+                    let condition := byte(0, mload(p))
+                    let paramIndex, q := varuint(add(p, 1))
+                    let refValue
+                    refValue, q := varuint(q)
+                    let end := add(4, shl(5, add(paramIndex, 1)))
+                    // InvalidDataLength(uint256,uint256)
+                    if lt(dLen, end) { fail2(0x78ef8024, dLen, end) }
+                    let word := calldataload(add(dOff, sub(end, 32)))
+                    let ok := 1
+                    switch condition
+                    case 1 { ok := eq(word, refValue) }
+                    case 2 { ok := gt(word, refValue) }
+                    case 3 { ok := lt(word, refValue) }
+                    case 4 { ok := iszero(lt(word, refValue)) }
+                    case 5 { ok := iszero(gt(word, refValue)) }
+                    case 6 { ok := iszero(eq(word, refValue)) }
+                    // ConditionFailed(bytes32,bytes32,uint8)
+                    if iszero(ok) { fail3(0xa5765694, word, refValue, condition) }
+                    p := charge(q, b, ptr, uMap, word)
+                }
+            }
+
+            // ---- policy lookup --------------------------------------------------------------
+            // The record of the first call policy matching (target, selector).
+            function findCall(b, index, nCall, target, selector) -> record {
+                let wanted := or(shl(32, target), selector)
+                for { let j := 0 } lt(j, nCall) { j := add(j, 1) } {
+                    let entry := mload(add(index, mul(j, 26)))
+                    if eq(shr(64, entry), wanted) {
+                        record := add(b, and(shr(48, entry), 0xffff))
+                        break
+                    }
+                }
+                // CallPolicyViolated(address,bytes4)
+                if iszero(record) { fail2(0x31430d1c, target, shl(224, selector)) }
+            }
+
+            // The record of the transfer policy of `target`.
+            function findTransfer(b, index, nTransfer, target) -> record {
+                for { let j := 0 } lt(j, nTransfer) { j := add(j, 1) } {
+                    let entry := mload(add(index, mul(j, 22)))
+                    if eq(shr(96, entry), target) {
+                        record := add(b, and(shr(80, entry), 0xffff))
+                        break
+                    }
+                }
+                // TransferPolicyViolated(address)
+                if iszero(record) { fail1(0x18ee80e7, target) }
+            }
+
+            // ---- one call --------------------------------------------------------------------
+            // Checks the Call encoded at calldata `c`, read at the positions the ABI decoder uses
+            // (the batch is decoded again, with full validation, when it runs, so malformed
+            // calldata reverts there).
+            function checkCall(c, b, ptr, uMap, callIndex) {
+                let target := calldataload(c)
+                let d := add(c, calldataload(add(c, 0x40)))
+                let dataLength := calldataload(d)
+                // SessionSelfCallForbidden()
+                if eq(target, address()) {
+                    mstore(0x00, shl(224, 0x943fd3c4))
+                    revert(0x00, 0x04)
+                }
+                let nCall := shr(240, mload(add(b, 2)))
+                switch lt(dataLength, 4)
+                case 0 {
+                    let record := findCall(b, callIndex, nCall, target, shr(224, calldataload(add(d, 0x20))))
+                    let p := checkValue(record, b, ptr, uMap, calldataload(add(c, 0x20)))
+                    checkConstraints(p, b, ptr, uMap, add(d, 0x20), dataLength)
+                }
+                default {
+                    let record := findTransfer(b, add(callIndex, mul(nCall, 26)), shr(240, mload(add(b, 4))), target)
+                    pop(checkValue(record, b, ptr, uMap, calldataload(add(c, 0x20))))
+                }
+            }
+
+            // ---- the batch ------------------------------------------------------------------
+            let usageMap := add($.slot, 2)
+            let callIndex := add(add(base, 7), byte(0, mload(add(base, 6))))
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                checkCall(
+                    add(calls.offset, calldataload(add(calls.offset, shl(5, i)))),
+                    base,
+                    pointer,
+                    usageMap,
+                    callIndex
+                )
+            }
         }
     }
 }

@@ -20,7 +20,10 @@ import {SessionLib} from "../types/Types.sol";
 ///                     constraint: condition (1) | index (varuint) | refValue (varuint) | limit
 ///                     transfer: maxValuePerUse (varuint) | limit
 ///      limit          type (1) [| limit (varuint) [| period (varuint)]] (Unlimited: type only;
-///                     Lifetime: type and limit; Allowance: all three)
+///                     Lifetime: type and limit; Allowance: all three). A limit whose unused
+///                     fields are not zero (an Unlimited limit with a limit, a Lifetime with a
+///                     period) is written in full, with FULL_LIMIT set in its type byte, so the
+///                     views return exactly the signed spec.
 ///      varuint        a length byte L (0..32), then L big-endian bytes
 ///
 ///      The offset of a limit's type byte identifies that limit within the session: it keys the
@@ -32,6 +35,8 @@ library SessionCodec {
     uint256 internal constant CALL_ENTRY = 26;
     /// @notice Size of one transfer index entry.
     uint256 internal constant TRANSFER_ENTRY = 22;
+    /// @notice Flag in a limit's type byte: limit and period both follow.
+    uint256 internal constant FULL_LIMIT = 0x80;
     /// @dev Bytes of the creation prefix that returns the rest as code.
     uint256 private constant PREFIX = 10;
 
@@ -133,20 +138,45 @@ library SessionCodec {
 
     function _writeLimit(uint256 p, SessionLib.UsageLimit calldata limit) private pure returns (uint256) {
         uint256 limitType = uint256(limit.limitType);
+        bool full = (limitType == uint256(SessionLib.LimitType.Unlimited) && (limit.limit | limit.period) != 0)
+            || (limitType == uint256(SessionLib.LimitType.Lifetime) && limit.period != 0);
+        uint256 typeByte = full ? limitType | FULL_LIMIT : limitType;
         assembly ("memory-safe") {
-            mstore8(p, limitType)
+            mstore8(p, typeByte)
         }
         p += 1;
-        if (limitType == uint256(SessionLib.LimitType.Unlimited)) return p;
+        if (!full && limitType == uint256(SessionLib.LimitType.Unlimited)) return p;
         p = _writeVarUint(p, limit.limit);
-        if (limitType == uint256(SessionLib.LimitType.Lifetime)) return p;
+        if (!full && limitType == uint256(SessionLib.LimitType.Lifetime)) return p;
         return _writeVarUint(p, limit.period);
     }
 
     function _writeVarUint(uint256 p, uint256 v) private pure returns (uint256 next) {
-        uint256 len;
-        while (len < 32 && (v >> (8 * len)) != 0) ++len;
         assembly ("memory-safe") {
+            // Byte length of v by binary search.
+            let x := v
+            let len := 0
+            if shr(128, x) {
+                x := shr(128, x)
+                len := 16
+            }
+            if shr(64, x) {
+                x := shr(64, x)
+                len := add(len, 8)
+            }
+            if shr(32, x) {
+                x := shr(32, x)
+                len := add(len, 4)
+            }
+            if shr(16, x) {
+                x := shr(16, x)
+                len := add(len, 2)
+            }
+            if shr(8, x) {
+                x := shr(8, x)
+                len := add(len, 1)
+            }
+            if x { len := add(len, 1) }
             mstore8(p, len)
             mstore(add(p, 1), shl(sub(256, mul(8, len)), v))
             next := add(add(p, 1), len)
@@ -195,9 +225,13 @@ library SessionCodec {
         pure
         returns (uint256 limitType, uint256 limit, uint256 period, uint256 next)
     {
-        limitType = readU8(p);
+        uint256 typeByte = readU8(p);
+        limitType = typeByte & ~FULL_LIMIT;
         next = p + 1;
-        if (limitType != uint256(SessionLib.LimitType.Unlimited)) {
+        if (typeByte & FULL_LIMIT != 0) {
+            (limit, next) = readVarUint(next);
+            (period, next) = readVarUint(next);
+        } else if (limitType != uint256(SessionLib.LimitType.Unlimited)) {
             (limit, next) = readVarUint(next);
             if (limitType == uint256(SessionLib.LimitType.Allowance)) (period, next) = readVarUint(next);
         }

@@ -88,7 +88,10 @@ library SessionViews {
     ) private view returns (uint256) {
         (uint256 paramIndex, uint256 q) = SessionCodec.readVarUint(p + 1);
         (, q) = SessionCodec.readVarUint(q);
-        if (SessionCodec.readU8(q) == uint256(SessionLib.LimitType.Unlimited)) return q + 1;
+        if (SessionCodec.readU8(q) & ~SessionCodec.FULL_LIMIT == uint256(SessionLib.LimitType.Unlimited)) {
+            (,,, q) = SessionCodec.readLimit(q);
+            return q;
+        }
         uint256 remaining;
         (remaining, q) = _remaining($, c.pointer, c.base, q);
         SessionLib.LimitState memory policy = s.callValue[i];
@@ -110,7 +113,9 @@ library SessionViews {
             for (uint256 k; k < n; ++k) {
                 (, p) = SessionCodec.readVarUint(p + 1);
                 (, p) = SessionCodec.readVarUint(p);
-                if (SessionCodec.readU8(p) != uint256(SessionLib.LimitType.Unlimited)) ++count;
+                if (SessionCodec.readU8(p) & ~SessionCodec.FULL_LIMIT != uint256(SessionLib.LimitType.Unlimited)) {
+                    ++count;
+                }
                 (,,, p) = SessionCodec.readLimit(p);
             }
         }
