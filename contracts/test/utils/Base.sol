@@ -61,7 +61,8 @@ abstract contract Base {
     function _delegate(uint256 pk) internal {
         vm.signAndAttachDelegation(address(implementation), pk);
         // The attached delegation is applied by the next call.
-        payable(vm.addr(pk)).transfer(0);
+        (bool ok,) = vm.addr(pk).call("");
+        vm.assertTrue(ok, "delegation call");
         vm.assertEq(
             keccak256(vm.addr(pk).code),
             keccak256(abi.encodePacked(hex"ef0100", address(implementation))),
