@@ -16,31 +16,11 @@ contract AdversarialTest is Base {
 
     uint256 internal constant SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141;
 
-    bytes4 internal constant SET_NUMBER = Counter.setNumber.selector;
-    bytes4 internal constant ADD = Counter.add.selector;
-    bytes4 internal constant INCREMENT = Counter.increment.selector;
     bytes4 internal constant EXECUTE = IMinimalAccount.execute.selector;
 
     // ------------------------------------------------------------------
     //  Helpers
     // ------------------------------------------------------------------
-
-    function _acc() internal view returns (address) {
-        return address(account);
-    }
-
-    function _setNumber(uint256 n) internal pure returns (bytes memory) {
-        return abi.encodeCall(Counter.setNumber, (n));
-    }
-
-    function _inc() internal pure returns (bytes memory) {
-        return abi.encodeCall(Counter.increment, ());
-    }
-
-    function _wrapped(Call[] memory calls, bytes32 uid) internal pure returns (WrappedCalls memory w) {
-        w.calls = calls;
-        w.uid = uid;
-    }
 
     function _invalidSig(address signer, address acct) internal pure returns (bytes memory) {
         return abi.encodeWithSelector(IMinimalAccount.InvalidSignature.selector, signer, acct);

@@ -48,10 +48,6 @@ contract FuzzTest is Base {
         return true;
     }
 
-    function _setNumber(uint256 n) internal view returns (bytes memory) {
-        return abi.encodeCall(counter.setNumber, (n));
-    }
-
     /// @dev Grants a session with one CallSpec on counter.setNumber and one constraint on word 0.
     function _grantSetNumber(SessionLib.Condition cond, bytes32 ref, SessionLib.UsageLimit memory limit, uint256 expiry)
         internal

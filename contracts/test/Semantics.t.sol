@@ -19,28 +19,12 @@ VmExtra constant vmx = VmExtra(0x7109709ECfa91a80626fF3989D68f67F5b1DD12D);
 contract SemanticsTest is Base {
     using SessionHelpers for *;
 
-    bytes4 internal constant SET_NUMBER = Counter.setNumber.selector;
-    bytes4 internal constant ADD = Counter.add.selector;
-    bytes4 internal constant INCREMENT = Counter.increment.selector;
-
     // ------------------------------------------------------------------
     //  Helpers
     // ------------------------------------------------------------------
 
-    function _acc() internal view returns (address) {
-        return address(account);
-    }
-
-    function _setNumber(uint256 n) internal pure returns (bytes memory) {
-        return abi.encodeCall(Counter.setNumber, (n));
-    }
-
     function _add(uint256 a, uint256 b) internal pure returns (bytes memory) {
         return abi.encodeCall(Counter.add, (a, b));
-    }
-
-    function _inc() internal pure returns (bytes memory) {
-        return abi.encodeCall(Counter.increment, ());
     }
 
     function _noCalls() internal pure returns (Call[] memory calls) {
@@ -67,11 +51,6 @@ contract SemanticsTest is Base {
 
     function _nextBoundary(uint256 period) internal view returns (uint256) {
         return (block.timestamp / period + 1) * period;
-    }
-
-    function _wrapped(Call[] memory calls, bytes32 uid) internal pure returns (WrappedCalls memory w) {
-        w.calls = calls;
-        w.uid = uid;
     }
 
     // ------------------------------------------------------------------

@@ -37,6 +37,10 @@ abstract contract Base {
     EthReceiver internal receiver;
     Reverter internal reverter;
 
+    bytes4 internal constant SET_NUMBER = Counter.setNumber.selector;
+    bytes4 internal constant ADD = Counter.add.selector;
+    bytes4 internal constant INCREMENT = Counter.increment.selector;
+
     bytes32 private _uidSeed;
 
     function setUp() public virtual {
@@ -215,6 +219,23 @@ abstract contract Base {
     /// @dev `execute(calls)` sent by the owner (the account itself).
     function _execOwner(Call[] memory calls) internal {
         _execAs(ownerAddr, calls);
+    }
+
+    function _acc() internal view returns (address) {
+        return address(account);
+    }
+
+    function _setNumber(uint256 n) internal pure returns (bytes memory) {
+        return abi.encodeCall(Counter.setNumber, (n));
+    }
+
+    function _inc() internal pure returns (bytes memory) {
+        return abi.encodeCall(Counter.increment, ());
+    }
+
+    function _wrapped(Call[] memory calls, bytes32 uid) internal pure returns (WrappedCalls memory w) {
+        w.calls = calls;
+        w.uid = uid;
     }
 
     function _transferData(address to, uint256 amount) internal pure returns (bytes memory) {
