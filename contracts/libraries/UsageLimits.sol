@@ -2,40 +2,14 @@
 pragma solidity ^0.8.29;
 
 import {SessionLib} from "../types/Types.sol";
-import {IMinimalAccount} from "../interfaces/IMinimalAccount.sol";
 import {AccountStorage} from "./AccountStorage.sol";
 
 /// @title UsageLimits
-/// @notice Charging and reading Unlimited / Lifetime / Allowance limits.
+/// @notice Reading Unlimited / Lifetime / Allowance limits (PolicyEngine charges them, in
+///         assembly, on the same keys and mappings).
 /// @dev Lifetime: one counter for the session's whole life. Allowance: a counter that counts
 ///      within the fixed window `block.timestamp / period` and restarts from zero in a new one.
 library UsageLimits {
-    /// @notice Adds `amount` to the usage of the limit keyed `limitKey`, or reverts with
-    ///         LifetimeUsageExceeded / AllowanceExceeded (carrying the usage before this charge)
-    ///         when the limit would be passed. Unlimited limits cost nothing.
-    function charge(
-        AccountStorage.Layout storage $,
-        bytes32 limitKey,
-        uint256 limitType,
-        uint256 limit,
-        uint256 period,
-        uint256 amount
-    ) internal {
-        if (limitType == uint256(SessionLib.LimitType.Lifetime)) {
-            uint256 used = $.usage[limitKey];
-            if (amount > limit - used) revert IMinimalAccount.LifetimeUsageExceeded(used, limit);
-            if (amount != 0) $.usage[limitKey] = used + amount;
-        } else if (limitType == uint256(SessionLib.LimitType.Allowance)) {
-            uint256 window = block.timestamp / period;
-            uint256 used = $.windows[limitKey] == window ? $.usage[limitKey] : 0;
-            if (amount > limit - used) revert IMinimalAccount.AllowanceExceeded(used, limit, uint64(window));
-            if (amount != 0) {
-                $.usage[limitKey] = used + amount;
-                $.windows[limitKey] = window;
-            }
-        }
-    }
-
     /// @notice What is left of the limit keyed `limitKey` now (`type(uint256).max` for Unlimited).
     function remaining(
         AccountStorage.Layout storage $,

@@ -26,29 +26,24 @@ contract AdversarialTest is Base {
         return abi.encodeWithSelector(IMinimalAccount.InvalidSignature.selector, signer, acct);
     }
 
-    /// @dev The address ecrecover yields for `sig` over `digest` (as the contract will see it).
-    function _recover(bytes32 digest, bytes memory sig) internal pure returns (address) {
-        bytes32 r;
-        bytes32 s;
-        uint8 v;
+    /// @dev The (r, s, v) of a 65-byte signature.
+    function _split(bytes memory sig) internal pure returns (bytes32 r, bytes32 s, uint8 v) {
         assembly {
             r := mload(add(sig, 32))
             s := mload(add(sig, 64))
             v := byte(0, mload(add(sig, 96)))
         }
+    }
+
+    /// @dev The address ecrecover yields for `sig` over `digest` (as the contract will see it).
+    function _recover(bytes32 digest, bytes memory sig) internal pure returns (address) {
+        (bytes32 r, bytes32 s, uint8 v) = _split(sig);
         return ecrecover(digest, v, r, s);
     }
 
     /// @dev The malleable twin of a 65-byte signature: s' = n - s, v flipped.
     function _highS(bytes memory sig) internal pure returns (bytes memory) {
-        bytes32 r;
-        bytes32 s;
-        uint8 v;
-        assembly {
-            r := mload(add(sig, 32))
-            s := mload(add(sig, 64))
-            v := byte(0, mload(add(sig, 96)))
-        }
+        (bytes32 r, bytes32 s, uint8 v) = _split(sig);
         return abi.encodePacked(r, bytes32(SECP256K1_N - uint256(s)), v == 27 ? uint8(28) : uint8(27));
     }
 
