@@ -1,7 +1,7 @@
 //! sessionkit: session keys for ERC-7702 smart EOAs.
 //!
-//! The Solidity account lives in `contracts/`; this crate is the Rust side. So far it holds
-//! [`toolchain`], which finds the external tools (anvil, forge, cast, solc) that everything
-//! else runs.
+//! The Solidity account lives in `contracts/`; this crate is the Rust side.
+#![warn(missing_docs)]
 
+pub mod contracts;
 pub mod toolchain;
