@@ -1,0 +1,814 @@
+//! A client for one smart EOA: upgrade it with EIP-7702, grant and revoke session keys, read
+//! their state, and execute as the owner, as a session key, or through a gas sponsor.
+//!
+//! The client holds no keys: each operation takes the key that signs it, and builds, signs
+//! and sends its own transaction over any alloy provider (no wallet filler needed; nonces are
+//! read fresh for every transaction). Before sending, it estimates the transaction, so a call
+//! the account would refuse fails with the typed [`Error`] (decoded from the revert data,
+//! with the policy involved when the simulator can tell) instead of a mined failure; an
+//! account that is not delegated is detected from its code before anything is sent.
+//!
+//! ```no_run
+//! # async fn demo(provider: alloy::providers::DynProvider, implementation: alloy::primitives::Address) -> Result<(), sessionkit::Error> {
+//! use std::time::Duration;
+//! use alloy::primitives::{address, U256};
+//! use alloy::signers::local::PrivateKeySigner;
+//! use sessionkit::client::SmartEoa;
+//! use sessionkit::policy::{SessionSpec, TransferPolicy};
+//! use sessionkit::Call;
+//!
+//! let owner = PrivateKeySigner::random();
+//! let session_key = PrivateKeySigner::random();
+//! let bob = address!("0x4444444444444444444444444444444444444444");
+//!
+//! let eoa = SmartEoa::new(provider, owner.address(), implementation).await?;
+//! eoa.upgrade(&owner, None).await?; // the EOA's own type-4 transaction
+//! let spec = SessionSpec::builder(session_key.address())
+//!     .expires_in(Duration::from_secs(3600))
+//!     .transfer(TransferPolicy::new(bob).max_value_per_use(U256::from(1_000)))
+//!     .build_at(eoa.timestamp().await?)?;
+//! eoa.grant(&owner, &spec, &owner).await?;
+//! // On the server, with only the session key:
+//! eoa.execute_as_session(&session_key, &[Call::transfer(bob, U256::from(500))]).await?;
+//! # Ok(()) }
+//! ```
+
+use std::time::{Duration, Instant};
+
+use alloy::consensus::TxEnvelope;
+use alloy::eips::eip2718::Encodable2718;
+use alloy::eips::eip7702::{Authorization, SignedAuthorization};
+use alloy::eips::BlockNumberOrTag;
+use alloy::network::{
+    Ethereum, EthereumWallet, NetworkTransactionBuilder, TransactionBuilder, TransactionBuilder7702,
+};
+use alloy::primitives::{Address, Bytes, B256, U256};
+use alloy::providers::Provider;
+use alloy::rpc::types::{TransactionReceipt, TransactionRequest};
+use alloy::signers::local::PrivateKeySigner;
+use alloy::signers::SignerSync;
+use alloy::sol_types::SolCall;
+use alloy::transports::TransportError;
+
+use crate::call::Call;
+use crate::contracts::SessionAccount;
+use crate::error::{Error, RevertContext};
+use crate::policy::SessionSpec;
+use crate::signing;
+use crate::simulator::{self, Counter, LimitId, SessionState, Usage};
+
+/// The code prefix of an EIP-7702 delegation (`0xef0100 ‖ implementation`).
+pub const DELEGATION_PREFIX: [u8; 3] = [0xef, 0x01, 0x00];
+
+/// What an address's code says about its delegation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delegation {
+    /// No code: a plain EOA.
+    None,
+    /// Delegated to this implementation.
+    To(Address),
+    /// Contract code of its own (a deployed account, not a delegation).
+    Contract,
+}
+
+impl Delegation {
+    /// Reads a delegation from an address's code.
+    pub fn from_code(code: &[u8]) -> Self {
+        if code.is_empty() {
+            Delegation::None
+        } else if code.len() == 23 && code[..3] == DELEGATION_PREFIX {
+            Delegation::To(Address::from_slice(&code[3..]))
+        } else {
+            Delegation::Contract
+        }
+    }
+}
+
+/// A mined transaction.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    /// The transaction hash.
+    pub hash: B256,
+    /// The gas it used.
+    pub gas_used: u64,
+    /// The block it was mined in.
+    pub block_number: u64,
+    /// The full receipt.
+    pub receipt: TransactionReceipt,
+}
+
+/// A session as the account reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// The session's spec as stored (uid is not stored: zero; function signatures are not
+    /// stored: `None`).
+    pub spec: SessionSpec,
+    /// What is left of each limit now.
+    pub state: SessionState,
+}
+
+/// One smart EOA (or deployed account) on one chain, driven through `provider`.
+#[derive(Debug, Clone)]
+pub struct SmartEoa<P> {
+    provider: P,
+    account: Address,
+    implementation: Address,
+    chain_id: u64,
+    timeout: Duration,
+}
+
+impl<P: Provider + Clone> SmartEoa<P> {
+    /// A client for `account`, expected to be delegated to `implementation` (the deployed
+    /// session account). Reads the chain id.
+    pub async fn new(
+        provider: P,
+        account: Address,
+        implementation: Address,
+    ) -> Result<Self, Error> {
+        let chain_id = provider
+            .get_chain_id()
+            .await
+            .map_err(rpc("reading the chain id"))?;
+        Ok(SmartEoa {
+            provider,
+            account,
+            implementation,
+            chain_id,
+            timeout: Duration::from_secs(30),
+        })
+    }
+
+    /// How long to wait for a receipt (default 30 s).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The account's address.
+    pub fn address(&self) -> Address {
+        self.account
+    }
+
+    /// The implementation the account should be delegated to.
+    pub fn implementation(&self) -> Address {
+        self.implementation
+    }
+
+    /// The chain id.
+    pub fn chain_id(&self) -> u64 {
+        self.chain_id
+    }
+
+    /// The provider.
+    pub fn provider(&self) -> &P {
+        &self.provider
+    }
+
+    /// The latest block's timestamp (the time the chain checks expiries against).
+    pub async fn timestamp(&self) -> Result<u64, Error> {
+        latest_timestamp(&self.provider).await
+    }
+
+    /// The account's delegation, from `eth_getCode`.
+    pub async fn delegation(&self) -> Result<Delegation, Error> {
+        let code = self
+            .provider
+            .get_code_at(self.account)
+            .await
+            .map_err(rpc("reading the account's code"))?;
+        Ok(Delegation::from_code(&code))
+    }
+
+    /// Fails with [`Error::NotDelegated`] or [`Error::DelegatedElsewhere`] unless the account
+    /// runs the expected implementation (a deployed account's own code is accepted).
+    pub async fn ensure_delegated(&self) -> Result<(), Error> {
+        match self.delegation().await? {
+            Delegation::None => Err(Error::NotDelegated {
+                account: self.account,
+            }),
+            Delegation::To(delegate) if delegate != self.implementation => {
+                Err(Error::DelegatedElsewhere {
+                    account: self.account,
+                    delegate,
+                    expected: self.implementation,
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Signs an EIP-7702 authorization delegating `owner`'s EOA to the implementation, valid
+    /// at the EOA's nonce `nonce`.
+    pub fn authorization(
+        &self,
+        owner: &PrivateKeySigner,
+        nonce: u64,
+    ) -> Result<SignedAuthorization, Error> {
+        let auth = Authorization {
+            chain_id: U256::from(self.chain_id),
+            address: self.implementation,
+            nonce,
+        };
+        let signature = owner
+            .sign_hash_sync(&auth.signature_hash())
+            .map_err(|e| Error::Rpc {
+                action: "signing the 7702 authorization".into(),
+                message: e.to_string(),
+            })?;
+        Ok(auth.into_signed(signature))
+    }
+
+    /// Delegates the EOA to the implementation with a type-4 transaction: the EOA's own when
+    /// `sponsor` is `None` (authorization nonce = transaction nonce + 1), else the sponsor's,
+    /// who pays the gas (authorization nonce = the EOA's current nonce).
+    pub async fn upgrade(
+        &self,
+        owner: &PrivateKeySigner,
+        sponsor: Option<&PrivateKeySigner>,
+    ) -> Result<Sent, Error> {
+        if owner.address() != self.account {
+            return Err(Error::InvalidSignature {
+                account: self.account,
+                expected: Some(self.account),
+                recovered: owner.address(),
+            });
+        }
+        let eoa_nonce = self.nonce(self.account).await?;
+        let (sender, auth_nonce) = match sponsor {
+            None => (owner, eoa_nonce + 1),
+            Some(sponsor) => (sponsor, eoa_nonce),
+        };
+        let auth = self.authorization(owner, auth_nonce)?;
+        let tx = TransactionRequest::default()
+            .with_to(self.account)
+            .with_authorization_list(vec![auth]);
+        let sent = self
+            .send(
+                sender,
+                tx,
+                "upgrading the account",
+                RevertContext::default(),
+            )
+            .await?;
+        match self.delegation().await? {
+            Delegation::To(d) if d == self.implementation => Ok(sent),
+            Delegation::To(delegate) => Err(Error::DelegatedElsewhere {
+                account: self.account,
+                delegate,
+                expected: self.implementation,
+            }),
+            _ => Err(Error::NotDelegated {
+                account: self.account,
+            }),
+        }
+    }
+
+    /// Grants `spec` on the account: `owner` signs it (EIP-712) and `sender` (anyone, e.g. the
+    /// owner or a sponsor) submits `createSessionWithSig`. The spec is validated against the
+    /// chain's time first.
+    pub async fn grant(
+        &self,
+        owner: &PrivateKeySigner,
+        spec: &SessionSpec,
+        sender: &PrivateKeySigner,
+    ) -> Result<Sent, Error> {
+        self.ensure_delegated().await?;
+        spec.validate(self.timestamp().await?)?;
+        let signature = signing::sign_session(owner, spec, self.chain_id, self.account)
+            .map_err(sign_error("signing the session"))?;
+        let call = SessionAccount::createSessionWithSigCall {
+            sessionSpec: spec.into(),
+            signature,
+        };
+        let ctx = RevertContext {
+            account: self.account,
+            expected_signer: Some(self.account),
+            ..Default::default()
+        };
+        self.send_call(sender, &call, "granting the session", ctx)
+            .await
+    }
+
+    /// Revokes `signer`'s session at once (the owner's own transaction to the account).
+    pub async fn revoke(&self, owner: &PrivateKeySigner, signer: Address) -> Result<Sent, Error> {
+        self.ensure_delegated().await?;
+        let call = SessionAccount::revokeSessionCall { signer };
+        let ctx = RevertContext {
+            account: self.account,
+            expected_signer: Some(self.account),
+            ..Default::default()
+        };
+        self.send_call(owner, &call, "revoking the session", ctx)
+            .await
+    }
+
+    /// Runs `calls` as the owner (the EOA's own transaction to itself).
+    pub async fn execute_as_owner(
+        &self,
+        owner: &PrivateKeySigner,
+        calls: &[Call],
+    ) -> Result<Sent, Error> {
+        self.ensure_delegated().await?;
+        let ctx = RevertContext {
+            account: self.account,
+            expected_signer: Some(self.account),
+            ..Default::default()
+        };
+        self.send_call(owner, &execute_call(calls), "executing as owner", ctx)
+            .await
+    }
+
+    /// Runs `calls` as the session key `session_key`: its own transaction calling `execute` on
+    /// the account, as a server holding the key would.
+    pub async fn execute_as_session(
+        &self,
+        session_key: &PrivateKeySigner,
+        calls: &[Call],
+    ) -> Result<Sent, Error> {
+        self.ensure_delegated().await?;
+        let call = execute_call(calls);
+        let tx = self.tx_for(&call);
+        let from = session_key.address();
+        match self.estimate(from, &tx).await {
+            Ok(gas) => {
+                self.sign_and_send(session_key, tx, gas, "executing as session key")
+                    .await
+            }
+            Err(EstimateError::Revert(data)) => Err(self.session_error(&data, from, calls).await),
+            Err(EstimateError::Other(e)) => Err(rpc("executing as session key")(e)),
+        }
+    }
+
+    /// Runs `calls` through `executeWithSig`: `signer` (the owner, or a session key whose
+    /// policies then apply) signs them with `uid` (random when `None`), and `sponsor` sends and
+    /// pays for the transaction. With `authorization` (see [`authorization`](Self::authorization))
+    /// the same transaction also delegates a not-yet-delegated EOA.
+    pub async fn execute_with_sig(
+        &self,
+        signer: &PrivateKeySigner,
+        sponsor: &PrivateKeySigner,
+        calls: &[Call],
+        uid: Option<B256>,
+        authorization: Option<SignedAuthorization>,
+    ) -> Result<Sent, Error> {
+        if authorization.is_none() {
+            self.ensure_delegated().await?;
+        }
+        let uid = uid.unwrap_or_else(B256::random);
+        let signature =
+            signing::sign_wrapped_calls(signer, calls, uid, self.chain_id, self.account)
+                .map_err(sign_error("signing the wrapped calls"))?;
+        let call = SessionAccount::executeWithSigCall {
+            wrappedCalls: signing::wrapped_calls(calls, uid),
+            signature,
+        };
+        let mut tx = self.tx_for(&call);
+        if let Some(auth) = authorization {
+            tx = tx.with_authorization_list(vec![auth]);
+        }
+        match self.estimate(sponsor.address(), &tx).await {
+            Ok(gas) => {
+                self.sign_and_send(sponsor, tx, gas, "executing with signature")
+                    .await
+            }
+            Err(EstimateError::Revert(data)) => {
+                if signer.address() == self.account {
+                    Err(Error::from_revert(
+                        &data,
+                        &RevertContext {
+                            account: self.account,
+                            expected_signer: Some(signer.address()),
+                            ..Default::default()
+                        },
+                    ))
+                } else {
+                    Err(self.session_error(&data, signer.address(), calls).await)
+                }
+            }
+            Err(EstimateError::Other(e)) => Err(rpc("executing with signature")(e)),
+        }
+    }
+
+    /// `signer`'s session (spec as stored and remaining limits), or `None` if it has none.
+    pub async fn session(&self, signer: Address) -> Result<Option<SessionInfo>, Error> {
+        let expires_at = self.expires_at(signer).await?;
+        if expires_at == 0 {
+            return Ok(None);
+        }
+        let wildcard = self
+            .view(SessionAccount::isWildcardSignerCall { signer })
+            .await?;
+        let calls = self
+            .view(SessionAccount::getCallPoliciesForSignerCall { signer })
+            .await?;
+        let transfers = self
+            .view(SessionAccount::getTransferPoliciesForSignerCall { signer })
+            .await?;
+        let state = self.remaining(signer).await?;
+        Ok(Some(SessionInfo {
+            spec: SessionSpec {
+                signer,
+                wildcard,
+                expires_at,
+                call_policies: calls.iter().map(signing::call_policy_from_abi).collect(),
+                transfer_policies: transfers
+                    .iter()
+                    .map(signing::transfer_policy_from_abi)
+                    .collect(),
+                uid: B256::ZERO,
+            },
+            state,
+        }))
+    }
+
+    /// `signer`'s expiry (0 when it has no session).
+    pub async fn expires_at(&self, signer: Address) -> Result<u64, Error> {
+        let v = self
+            .view(SessionAccount::getSessionExpirationForSignerCall { signer })
+            .await?;
+        Ok(u64::try_from(v).unwrap_or(u64::MAX))
+    }
+
+    /// Whether `signer` has a wildcard session.
+    pub async fn is_wildcard(&self, signer: Address) -> Result<bool, Error> {
+        self.view(SessionAccount::isWildcardSignerCall { signer })
+            .await
+    }
+
+    /// What is left of each limit of `signer`'s session now.
+    pub async fn remaining(&self, signer: Address) -> Result<SessionState, Error> {
+        let s = self
+            .view(SessionAccount::getSessionStateForSignerCall { signer })
+            .await?;
+        let convert = |v: &[crate::contracts::SessionLib::LimitState]| {
+            v.iter()
+                .map(|l| simulator::LimitState {
+                    remaining: l.remaining,
+                    target: l.target,
+                    selector: l.selector,
+                    index: u64::try_from(l.index).unwrap_or(u64::MAX),
+                })
+                .collect()
+        };
+        Ok(SessionState {
+            transfer_value: convert(&s.transferValue),
+            call_value: convert(&s.callValue),
+            call_params: convert(&s.callParams),
+        })
+    }
+
+    /// The usage counters of `signer`'s session as far as the views show them (used = limit -
+    /// remaining, in the current window for allowances): enough for the simulator to predict the
+    /// next call.
+    pub async fn usage(&self, spec: &SessionSpec) -> Result<Usage, Error> {
+        let state = self.remaining(spec.signer).await?;
+        let now = self.timestamp().await?;
+        Ok(usage_from_state(spec, &state, now))
+    }
+
+    /// Runs a view of the account, checking first that it is delegated.
+    async fn view<C: SolCall>(&self, call: C) -> Result<C::Return, Error> {
+        self.ensure_delegated().await?;
+        let data = self
+            .provider
+            .call(self.tx_for(&call))
+            .await
+            .map_err(rpc(&format!("reading {}", C::SIGNATURE)))?;
+        C::abi_decode_returns(&data).map_err(|e| Error::Rpc {
+            action: format!("reading {}", C::SIGNATURE),
+            message: format!("unexpected return data: {e}"),
+        })
+    }
+
+    /// The typed error for a session key's revert, with the simulator's account of which
+    /// policy, constraint and limit refused it when the simulator agrees with the chain.
+    async fn session_error(&self, data: &[u8], signer: Address, calls: &[Call]) -> Error {
+        let mut ctx = RevertContext {
+            account: self.account,
+            expected_signer: Some(signer),
+            session_signer: Some(signer),
+            ..Default::default()
+        };
+        if let Ok(Some(info)) = self.session(signer).await {
+            ctx.expires_at = Some(info.spec.expires_at);
+            if let Ok(now) = self.timestamp().await {
+                let usage = usage_from_state(&info.spec, &info.state, now);
+                // The estimate runs in the next block, at least a second later.
+                for t in [now + 1, now] {
+                    if let Some(denied) =
+                        simulator::simulate(&info.spec, &usage, self.account, calls, t).denial()
+                    {
+                        ctx.period = denied
+                            .limit
+                            .and_then(|id| limit_of(&info.spec, id))
+                            .map(|l| l.period());
+                        ctx.denied = Some(denied.clone());
+                        break;
+                    }
+                }
+            }
+        }
+        Error::from_revert(data, &ctx)
+    }
+
+    fn tx_for(&self, call: &impl SolCall) -> TransactionRequest {
+        TransactionRequest::default()
+            .with_to(self.account)
+            .with_input(call.abi_encode())
+    }
+
+    async fn nonce(&self, address: Address) -> Result<u64, Error> {
+        self.provider
+            .get_transaction_count(address)
+            .pending()
+            .await
+            .map_err(rpc("reading a nonce"))
+    }
+
+    async fn estimate(&self, from: Address, tx: &TransactionRequest) -> Result<u64, EstimateError> {
+        let tx = tx.clone().with_from(from);
+        match self.provider.estimate_gas(tx).await {
+            Ok(gas) => Ok(gas),
+            Err(e) => match e.as_error_resp().and_then(|r| r.as_revert_data()) {
+                Some(data) => Err(EstimateError::Revert(data)),
+                None => Err(EstimateError::Other(e)),
+            },
+        }
+    }
+
+    async fn send_call(
+        &self,
+        sender: &PrivateKeySigner,
+        call: &impl SolCall,
+        action: &str,
+        ctx: RevertContext,
+    ) -> Result<Sent, Error> {
+        self.send(sender, self.tx_for(call), action, ctx).await
+    }
+
+    async fn send(
+        &self,
+        sender: &PrivateKeySigner,
+        tx: TransactionRequest,
+        action: &str,
+        ctx: RevertContext,
+    ) -> Result<Sent, Error> {
+        let gas = match self.estimate(sender.address(), &tx).await {
+            Ok(gas) => gas,
+            Err(EstimateError::Revert(data)) => {
+                return Err(Error::from_revert(
+                    &data,
+                    &RevertContext {
+                        account: self.account,
+                        ..ctx
+                    },
+                ))
+            }
+            Err(EstimateError::Other(e)) => return Err(rpc(action)(e)),
+        };
+        self.sign_and_send(sender, tx, gas, action).await
+    }
+
+    async fn sign_and_send(
+        &self,
+        sender: &PrivateKeySigner,
+        tx: TransactionRequest,
+        gas: u64,
+        action: &str,
+    ) -> Result<Sent, Error> {
+        send_signed(
+            &self.provider,
+            sender,
+            tx,
+            gas,
+            self.chain_id,
+            self.timeout,
+            action,
+        )
+        .await
+    }
+}
+
+enum EstimateError {
+    Revert(Bytes),
+    Other(TransportError),
+}
+
+/// The `execute(calls)` call.
+pub fn execute_call(calls: &[Call]) -> SessionAccount::executeCall {
+    SessionAccount::executeCall {
+        calls: calls.iter().map(SessionAccount::Call::from).collect(),
+    }
+}
+
+/// The limit `id` of `spec`.
+pub fn limit_of(spec: &SessionSpec, id: LimitId) -> Option<&crate::policy::Limit> {
+    match id {
+        LimitId::CallValue(i) => spec.call_policies.get(i).map(|p| &p.value_limit),
+        LimitId::Constraint(i, k) => spec
+            .call_policies
+            .get(i)
+            .and_then(|p| p.constraints.get(k))
+            .map(|c| &c.limit),
+        LimitId::TransferValue(i) => spec.transfer_policies.get(i).map(|p| &p.value_limit),
+    }
+}
+
+/// Usage counters reconstructed from the remaining limits the account reports at `now`.
+pub fn usage_from_state(spec: &SessionSpec, state: &SessionState, now: u64) -> Usage {
+    use crate::policy::Limit;
+    let mut usage = Usage::default();
+    let mut set = |id: LimitId, limit: &Limit, remaining: U256| match limit {
+        Limit::Unlimited => {}
+        Limit::Lifetime(l) => usage.set(
+            id,
+            Counter {
+                used: l.saturating_sub(remaining),
+                window: 0,
+            },
+        ),
+        Limit::Allowance { limit, period } => usage.set(
+            id,
+            Counter {
+                used: limit.saturating_sub(remaining),
+                window: if *period == 0 { 0 } else { now / period },
+            },
+        ),
+    };
+    for (i, p) in spec.transfer_policies.iter().enumerate() {
+        if let Some(s) = state.transfer_value.get(i) {
+            set(LimitId::TransferValue(i), &p.value_limit, s.remaining);
+        }
+    }
+    let mut params = state.call_params.iter();
+    for (i, p) in spec.call_policies.iter().enumerate() {
+        if let Some(s) = state.call_value.get(i) {
+            set(LimitId::CallValue(i), &p.value_limit, s.remaining);
+        }
+        for (k, c) in p.constraints.iter().enumerate() {
+            if !c.limit.is_unlimited() {
+                if let Some(s) = params.next() {
+                    set(LimitId::Constraint(i, k), &c.limit, s.remaining);
+                }
+            }
+        }
+    }
+    usage
+}
+
+/// The latest block's timestamp.
+pub async fn latest_timestamp(provider: &impl Provider) -> Result<u64, Error> {
+    let block = provider
+        .get_block_by_number(BlockNumberOrTag::Latest)
+        .await
+        .map_err(rpc("reading the latest block"))?
+        .ok_or_else(|| Error::Rpc {
+            action: "reading the latest block".into(),
+            message: "the node has no latest block".into(),
+        })?;
+    Ok(block.header.timestamp)
+}
+
+/// Deploys the bundled session account implementation from `deployer`; returns its address.
+pub async fn deploy_implementation(
+    provider: &impl Provider,
+    deployer: &PrivateKeySigner,
+) -> Result<Address, Error> {
+    deploy(
+        provider,
+        deployer,
+        crate::contracts::session_account::BYTECODE.to_vec().into(),
+        "deploying the session account",
+    )
+    .await
+}
+
+/// Deploys `bytecode` (creation code with constructor arguments) from `deployer`.
+pub async fn deploy(
+    provider: &impl Provider,
+    deployer: &PrivateKeySigner,
+    bytecode: Bytes,
+    action: &str,
+) -> Result<Address, Error> {
+    let chain_id = provider
+        .get_chain_id()
+        .await
+        .map_err(rpc("reading the chain id"))?;
+    let tx = TransactionRequest::default().with_deploy_code(bytecode);
+    let gas = provider
+        .estimate_gas(tx.clone().with_from(deployer.address()))
+        .await
+        .map_err(rpc(action))?;
+    let sent = send_signed(
+        provider,
+        deployer,
+        tx,
+        gas,
+        chain_id,
+        Duration::from_secs(30),
+        action,
+    )
+    .await?;
+    sent.receipt.contract_address.ok_or_else(|| Error::Rpc {
+        action: action.to_owned(),
+        message: "the receipt has no contract address".into(),
+    })
+}
+
+/// Fills nonce, fees and chain id, signs with `sender`, sends, and waits for the receipt.
+pub async fn send_signed(
+    provider: &impl Provider,
+    sender: &PrivateKeySigner,
+    tx: TransactionRequest,
+    gas: u64,
+    chain_id: u64,
+    timeout: Duration,
+    action: &str,
+) -> Result<Sent, Error> {
+    let from = sender.address();
+    let nonce = provider
+        .get_transaction_count(from)
+        .pending()
+        .await
+        .map_err(rpc(action))?;
+    let fees = provider
+        .estimate_eip1559_fees()
+        .await
+        .map_err(rpc(action))?;
+    let tx = tx
+        .with_from(from)
+        .with_nonce(nonce)
+        .with_chain_id(chain_id)
+        // Room for the difference between the estimate and the mined block.
+        .with_gas_limit(gas + gas / 5 + 10_000)
+        .with_max_fee_per_gas(fees.max_fee_per_gas)
+        .with_max_priority_fee_per_gas(fees.max_priority_fee_per_gas);
+    let wallet = EthereumWallet::from(sender.clone());
+    let envelope: TxEnvelope =
+        <TransactionRequest as NetworkTransactionBuilder<Ethereum>>::build(tx, &wallet)
+            .await
+            .map_err(|e| Error::Rpc {
+                action: action.to_owned(),
+                message: format!("cannot sign the transaction: {e}"),
+            })?;
+    let hash = *provider
+        .send_raw_transaction(&envelope.encoded_2718())
+        .await
+        .map_err(rpc(action))?
+        .tx_hash();
+    let receipt = wait_receipt(provider, hash, timeout, action).await?;
+    if !receipt.status() {
+        return Err(Error::Failed {
+            action: action.to_owned(),
+            tx: hash,
+        });
+    }
+    Ok(Sent {
+        hash,
+        gas_used: receipt.gas_used,
+        block_number: receipt.block_number.unwrap_or_default(),
+        receipt,
+    })
+}
+
+/// Polls for `hash`'s receipt: at once, then with a growing interval, until `timeout`.
+pub async fn wait_receipt(
+    provider: &impl Provider,
+    hash: B256,
+    timeout: Duration,
+    action: &str,
+) -> Result<TransactionReceipt, Error> {
+    let start = Instant::now();
+    let mut interval = Duration::from_millis(2);
+    loop {
+        if let Some(receipt) = provider
+            .get_transaction_receipt(hash)
+            .await
+            .map_err(rpc(action))?
+        {
+            return Ok(receipt);
+        }
+        if start.elapsed() >= timeout {
+            return Err(Error::Timeout {
+                action: action.to_owned(),
+                secs: timeout.as_secs(),
+            });
+        }
+        tokio::time::sleep(interval).await;
+        interval = (interval * 2).min(Duration::from_millis(500));
+    }
+}
+
+fn rpc(action: &str) -> impl Fn(TransportError) -> Error + '_ {
+    move |e| Error::Rpc {
+        action: action.to_owned(),
+        message: e.to_string(),
+    }
+}
+
+fn sign_error(action: &str) -> impl Fn(alloy::signers::Error) -> Error + '_ {
+    move |e| Error::Rpc {
+        action: action.to_owned(),
+        message: e.to_string(),
+    }
+}
