@@ -27,3 +27,8 @@ pub mod units;
 
 pub use call::Call;
 pub use error::{AccountError, Error};
+
+/// The README's Rust examples, compiled as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
