@@ -16,6 +16,7 @@
 
 pub mod call;
 pub mod client;
+pub mod conformance;
 pub mod contracts;
 pub mod error;
 pub mod harness;

@@ -21,7 +21,12 @@ use alloy::node_bindings::{Anvil, AnvilInstance};
 use alloy::primitives::{Address, Bytes, U256};
 use alloy::providers::ext::AnvilApi;
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::rpc::types::TransactionRequest;
 use alloy::signers::local::PrivateKeySigner;
+
+mod session;
+
+pub use session::{Actor, ChainRefusal, Mismatch, Outcome, Route, SessionProbe};
 
 use crate::client::{self, SmartEoa};
 use crate::contracts;
@@ -44,6 +49,9 @@ pub enum HarnessError {
     /// An operation on the chain failed.
     #[error(transparent)]
     Chain(#[from] crate::Error),
+    /// The chain and the simulator (or an expectation) disagree.
+    #[error("{0}")]
+    Mismatch(String),
     /// An anvil RPC failed (the node may have died).
     #[error("anvil: {action}: {message}")]
     Rpc {
@@ -61,6 +69,7 @@ pub struct HarnessBuilder {
     root: PathBuf,
     anvil: Option<PathBuf>,
     implementation: Option<Bytes>,
+    port: Option<u16>,
 }
 
 impl HarnessBuilder {
@@ -83,22 +92,38 @@ impl HarnessBuilder {
         self
     }
 
+    /// Listens on `port` instead of a free port the system picks.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = Some(port);
+        self
+    }
+
     /// Spawns anvil and deploys the account and the fixtures.
     pub async fn try_spawn(self) -> Result<Harness, HarnessError> {
         let path = match self.anvil {
             Some(p) => p,
             None => Toolchain::from_env(&self.root).resolve(Tool::Anvil)?.path,
         };
+        if !path.is_file() {
+            return Err(HarnessError::Spawn {
+                path,
+                message: "no such file: set SESSIONKIT_ANVIL to an anvil binary, or run `npm ci`"
+                    .into(),
+            });
+        }
+        if let Some(port) = self.port {
+            if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+                return Err(HarnessError::Spawn {
+                    path,
+                    message: format!("port {port} is in use: pick another port, or leave it out to get a free one"),
+                });
+            }
+        }
         let started = Instant::now();
-        let anvil = Anvil::at(&path)
-            .arg("--hardfork")
-            .arg("prague")
-            .arg("--accounts")
-            .arg("2")
-            .try_spawn()
-            .map_err(|e| HarnessError::Spawn {
+        let anvil =
+            spawn_anvil(&self.root, &path, self.port).map_err(|message| HarnessError::Spawn {
                 path: path.clone(),
-                message: e.to_string(),
+                message,
             })?;
         let ready = started.elapsed();
         let provider = ProviderBuilder::new()
@@ -141,7 +166,7 @@ impl HarnessBuilder {
         .await?;
         let chain_id = anvil.chain_id();
         Ok(Harness {
-            anvil: Some(anvil),
+            anvil: std::sync::Mutex::new(Some(anvil)),
             provider,
             deployer,
             chain_id,
@@ -158,7 +183,7 @@ impl HarnessBuilder {
 /// A running anvil with the session account and fixtures deployed.
 #[derive(Debug)]
 pub struct Harness {
-    anvil: Option<AnvilInstance>,
+    anvil: std::sync::Mutex<Option<AnvilInstance>>,
     provider: DynProvider,
     deployer: PrivateKeySigner,
     chain_id: u64,
@@ -182,6 +207,7 @@ impl Harness {
             root: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
             anvil: None,
             implementation: None,
+            port: None,
         }
     }
 
@@ -230,6 +256,14 @@ impl Harness {
         owner: &PrivateKeySigner,
     ) -> Result<SmartEoa<DynProvider>, HarnessError> {
         Ok(SmartEoa::new(self.provider.clone(), owner.address(), self.implementation).await?)
+    }
+
+    /// A client for the account at `account`.
+    pub async fn client_for(
+        &self,
+        account: Address,
+    ) -> Result<SmartEoa<DynProvider>, HarnessError> {
+        Ok(SmartEoa::new(self.provider.clone(), account, self.implementation).await?)
     }
 
     /// A funded EOA upgraded to the session account with its own type-4 transaction.
@@ -307,27 +341,125 @@ impl Harness {
 
     /// The process id of anvil.
     pub fn anvil_pid(&self) -> Option<u32> {
-        self.anvil.as_ref().map(|a| a.child().id())
+        self.anvil.lock().ok()?.as_ref().map(|a| a.child().id())
     }
 
     /// The RPC endpoint.
     pub fn endpoint(&self) -> String {
         self.anvil
-            .as_ref()
-            .map(|a| a.endpoint())
+            .lock()
+            .ok()
+            .and_then(|a| a.as_ref().map(|a| a.endpoint()))
             .unwrap_or_default()
+    }
+
+    /// `Some(status)` when anvil has exited (crashed or killed): RPC errors after that are
+    /// its consequence.
+    pub fn anvil_exit(&self) -> Option<String> {
+        let mut guard = self.anvil.lock().ok()?;
+        let anvil = guard.as_mut()?;
+        match anvil.child_mut().try_wait() {
+            Ok(Some(status)) => Some(status.to_string()),
+            _ => None,
+        }
+    }
+
+    /// Turns an RPC failure into an error that says when anvil has died.
+    pub fn diagnose(&self, error: HarnessError) -> HarnessError {
+        match self.anvil_exit() {
+            Some(status) => HarnessError::Rpc {
+                action: "anvil exited".into(),
+                message: format!("{status} ({error})"),
+            },
+            None => error,
+        }
+    }
+
+    /// The chain's answer to `tx` if it ran in a block at `timestamp`: `Ok(())`, or the revert
+    /// data (an `eth_call` with the block time overridden: nothing is mined).
+    pub async fn call_at(
+        &self,
+        tx: &TransactionRequest,
+        timestamp: u64,
+    ) -> Result<Result<(), Bytes>, HarnessError> {
+        let overrides = alloy::rpc::types::BlockOverrides {
+            time: Some(timestamp),
+            ..Default::default()
+        };
+        match self
+            .provider
+            .call(tx.clone())
+            .with_block_overrides(overrides)
+            .await
+        {
+            Ok(_) => Ok(Ok(())),
+            Err(e) => match e.as_error_resp().and_then(|r| r.as_revert_data()) {
+                Some(data) => Ok(Err(data)),
+                None => Err(self.diagnose(rpc("eth_call")(e))),
+            },
+        }
+    }
+
+    /// Sends `tx` from `sender` in a block mined at exactly `timestamp`.
+    pub async fn send_at(
+        &self,
+        sender: &PrivateKeySigner,
+        tx: TransactionRequest,
+        timestamp: u64,
+    ) -> Result<client::Sent, HarnessError> {
+        self.set_next_timestamp(timestamp).await?;
+        client::send_signed(
+            &self.provider,
+            sender,
+            tx,
+            3_000_000,
+            self.chain_id,
+            Duration::from_secs(10),
+            "sending a transaction",
+        )
+        .await
+        .map_err(|e| self.diagnose(e.into()))
     }
 }
 
 impl Drop for Harness {
     fn drop(&mut self) {
-        if let Some(mut anvil) = self.anvil.take() {
+        let anvil = self.anvil.get_mut().ok().and_then(|a| a.take());
+        if let Some(mut anvil) = anvil {
             // AnvilInstance's own Drop waits at least 100 ms; kill and reap the child first.
             let child = anvil.child_mut();
             let _ = child.kill();
             let _ = child.wait();
         }
     }
+}
+
+/// Spawns anvil (Prague, two funded accounts), through `tools/anvil-guard` when `setpriv` is
+/// available so that anvil dies with this process even when it is killed.
+fn spawn_anvil(
+    root: &std::path::Path,
+    anvil: &std::path::Path,
+    port: Option<u16>,
+) -> Result<AnvilInstance, String> {
+    let guard = root.join("tools").join("anvil-guard");
+    let setpriv = ["/usr/bin/setpriv", "/bin/setpriv"]
+        .into_iter()
+        .any(|p| std::path::Path::new(p).is_file());
+    let mut builder = if cfg!(target_os = "linux") && setpriv && guard.is_file() {
+        Anvil::at(&guard).env("SESSIONKIT_ANVIL_BIN", anvil)
+    } else {
+        Anvil::at(anvil)
+    };
+    if let Some(port) = port {
+        builder = builder.port(port);
+    }
+    builder
+        .arg("--hardfork")
+        .arg("prague")
+        .arg("--accounts")
+        .arg("2")
+        .try_spawn()
+        .map_err(|e| e.to_string())
 }
 
 fn rpc(action: &str) -> impl Fn(alloy::transports::TransportError) -> HarnessError + '_ {
