@@ -1,0 +1,434 @@
+//! The `sessionkit` command line: `check` runs the conformance suite, `simulate` predicts the
+//! account's decision offline.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand};
+use comfy_table::{presets, Cell, CellAlignment, Color, ContentArrangement, Table};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use sessionkit::conformance::{self, Artifact, Config, RunResult, Status};
+use sessionkit::policy::SessionSpec;
+use sessionkit::simulator::{self, Decision, Usage};
+use sessionkit::Call;
+
+#[derive(Parser)]
+#[command(
+    name = "sessionkit",
+    version,
+    about = "Session keys for ERC-7702 smart EOAs: conformance, simulation and tooling"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the conformance suite on a local anvil against the bundled account or an artifact.
+    #[command(
+        after_help = "Examples:\n  sessionkit check\n  sessionkit check --jobs 2 --junit report.xml\n  sessionkit check --artifact out/MyAccount.sol/MyAccount.json --filter allowance"
+    )]
+    Check {
+        /// A Foundry artifact JSON (abi and bytecode) of the account to test instead of the bundled one.
+        #[arg(long, value_name = "PATH")]
+        artifact: Option<PathBuf>,
+        /// Only scenarios whose name contains this text (case-insensitive).
+        #[arg(long, value_name = "TEXT")]
+        filter: Option<String>,
+        /// Parallel jobs, each with its own anvil.
+        #[arg(long, value_name = "N", default_value_t = 2)]
+        jobs: usize,
+        /// Also writes the results as JUnit XML.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+    },
+    /// Measures the harness: anvil ready time, scenario time p50/p95, suite wall time with 1 and 2 jobs.
+    #[command(after_help = "Example:\n  cargo run --release -- bench")]
+    Bench {
+        /// How many anvils to start for the ready-time figure.
+        #[arg(long, value_name = "N", default_value_t = 10)]
+        spawns: usize,
+    },
+    /// Predicts offline whether the account lets a session run calls, and why not.
+    #[command(
+        after_help = "Example:\n  sessionkit simulate --spec spec.json --calls calls.json --at 1900000000\n\n\
+        spec.json is a session spec in the runtime's JSON form; calls.json a list of\n\
+        {\"target\": \"0x…\", \"value\": \"0.1 ether\", \"data\": \"0x…\"}; usage.json maps limits such as\n\
+        \"transfer_policies[0].value_limit\" to {\"used\": \"10\", \"window\": 19000}."
+    )]
+    Simulate {
+        /// The session spec (JSON).
+        #[arg(long, value_name = "FILE")]
+        spec: PathBuf,
+        /// The calls (JSON list), run as one batch unless --each.
+        #[arg(long, value_name = "FILE")]
+        calls: PathBuf,
+        /// The usage so far (JSON); none when absent.
+        #[arg(long, value_name = "FILE")]
+        usage: Option<PathBuf>,
+        /// The block time to decide at (unix seconds or an RFC 3339 date; default: now).
+        #[arg(long, value_name = "TIMESTAMP")]
+        at: Option<String>,
+        /// The account's address (a session may never call it).
+        #[arg(
+            long,
+            value_name = "ADDRESS",
+            default_value = "0x0000000000000000000000000000000000000001"
+        )]
+        account: String,
+        /// Decides each call as its own batch, carrying usage forward.
+        #[arg(long)]
+        each: bool,
+        /// Prints JSON lines instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check {
+            artifact,
+            filter,
+            jobs,
+            junit,
+        } => check(artifact.as_deref(), filter, jobs, junit.as_deref()),
+        Command::Bench { spawns } => bench(spawns),
+        Command::Simulate {
+            spec,
+            calls,
+            usage,
+            at,
+            account,
+            each,
+            json,
+        } => simulate(
+            &spec,
+            &calls,
+            usage.as_deref(),
+            at.as_deref(),
+            &account,
+            each,
+            json,
+        ),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+fn check(
+    artifact: Option<&Path>,
+    filter: Option<String>,
+    jobs: usize,
+    junit: Option<&Path>,
+) -> Result<ExitCode, String> {
+    let artifact = match artifact {
+        Some(path) => Artifact::from_file(path)?,
+        None => Artifact::bundled(),
+    };
+    if jobs == 0 {
+        return Err("--jobs must be at least 1".into());
+    }
+    let total = conformance::selected(filter.as_deref()).len();
+    if total == 0 {
+        return Err(format!(
+            "--filter {:?} selects no scenario",
+            filter.unwrap_or_default()
+        ));
+    }
+    if let Some(path) = junit {
+        // Fail now, not after the run, when the report cannot be written.
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if !dir.is_dir() {
+                return Err(format!(
+                    "--junit {}: directory {} does not exist",
+                    path.display(),
+                    dir.display()
+                ));
+            }
+        }
+    }
+    let config = Config {
+        artifact: artifact.clone(),
+        filter,
+        jobs,
+        ..Config::default()
+    };
+    let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    let started = Instant::now();
+    let progress = bar.clone();
+    let results = runtime()?.block_on(conformance::run(&config, move |r: &RunResult| {
+        progress.set_message(r.scenario.to_string());
+        progress.inc(1);
+    }));
+    bar.finish_and_clear();
+    let results = results.map_err(|e| e.to_string())?;
+    let wall = started.elapsed();
+
+    let colour = std::io::stdout().is_terminal();
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_BORDERS_ONLY)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(vec!["scenario", "path", "outcome", "gas", "time"]);
+    for r in &results {
+        let (text, color) = match &r.status {
+            Status::Passed => ("passed".to_owned(), Color::Green),
+            Status::Failed(m) => (format!("FAILED: {m}"), Color::Red),
+            Status::NotApplicable(m) => (format!("n/a: {m}"), Color::Yellow),
+        };
+        let mut outcome = Cell::new(text);
+        if colour {
+            outcome = outcome.fg(color);
+        }
+        table.add_row(vec![
+            Cell::new(r.scenario),
+            Cell::new(&r.path),
+            outcome,
+            Cell::new(if r.gas == 0 {
+                "-".to_owned()
+            } else {
+                r.gas.to_string()
+            })
+            .set_alignment(CellAlignment::Right),
+            Cell::new(format!("{:.1} ms", r.time.as_secs_f64() * 1e3))
+                .set_alignment(CellAlignment::Right),
+        ]);
+    }
+    println!("{table}");
+    let passed = results
+        .iter()
+        .filter(|r| r.status == Status::Passed)
+        .count();
+    let failed = results
+        .iter()
+        .filter(|r| matches!(r.status, Status::Failed(_)))
+        .count();
+    let na = results.len() - passed - failed;
+    println!(
+        "{} runs of {} scenarios against {}: {passed} passed, {failed} failed, {na} not applicable in {:.2} s ({jobs} job{})",
+        results.len(),
+        {
+            let mut names: Vec<&str> = results.iter().map(|r| r.scenario).collect();
+            names.dedup();
+            names.len()
+        },
+        artifact.path.display(),
+        wall.as_secs_f64(),
+        if jobs == 1 { "" } else { "s" }
+    );
+    if let Some(path) = junit {
+        write_junit(path, &results, wall)?;
+    }
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
+
+fn bench(spawns: usize) -> Result<ExitCode, String> {
+    let rt = runtime()?;
+    let mut ready = Vec::new();
+    for _ in 0..spawns.max(1) {
+        let h = rt
+            .block_on(sessionkit::harness::Harness::builder().try_spawn())
+            .map_err(|e| e.to_string())?;
+        ready.push(h.ready_time());
+    }
+    ready.sort();
+    println!(
+        "anvil ready: median {}, min {}, max {} over {} starts (target <= 60 ms)",
+        ms(percentile(&ready, 50.0)),
+        ms(ready[0]),
+        ms(ready[ready.len() - 1]),
+        ready.len()
+    );
+    for jobs in [1, 2] {
+        let config = Config {
+            jobs,
+            ..Config::default()
+        };
+        let started = Instant::now();
+        let results = rt.block_on(conformance::run(&config, |_| {})).map_err(|e| e.to_string())?;
+        let wall = started.elapsed();
+        let mut times: Vec<Duration> = results.iter().map(|r| r.time).collect();
+        times.sort();
+        let failed = results.iter().filter(|r| r.status != Status::Passed).count();
+        println!(
+            "suite, {jobs} job{}: {} runs in {:.2} s wall (target <= 3 s with 2 jobs); per run p50 {}, p95 {} (target p50 <= 20 ms){}",
+            if jobs == 1 { "" } else { "s" },
+            results.len(),
+            wall.as_secs_f64(),
+            ms(percentile(&times, 50.0)),
+            ms(percentile(&times, 95.0)),
+            if failed > 0 { format!("; {failed} did not pass") } else { String::new() }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_junit(path: &Path, results: &[RunResult], wall: Duration) -> Result<(), String> {
+    use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+    let mut suite = TestSuite::new("sessionkit conformance");
+    for r in results {
+        let status = match &r.status {
+            Status::Passed => TestCaseStatus::success(),
+            Status::Failed(m) => {
+                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                s.set_message(m.clone());
+                s
+            }
+            Status::NotApplicable(m) => {
+                let mut s = TestCaseStatus::skipped();
+                s.set_message(m.clone());
+                s
+            }
+        };
+        let mut case = TestCase::new(format!("{} [{}]", r.scenario, r.path), status);
+        case.set_classname("sessionkit.conformance");
+        case.set_time(r.time);
+        suite.add_test_case(case);
+    }
+    let mut report = Report::new("sessionkit");
+    report.set_time(wall);
+    report.add_test_suite(suite);
+    let xml = report
+        .to_string()
+        .map_err(|e| format!("cannot render JUnit XML: {e}"))?;
+    // Written whole or not at all.
+    let tmp = path.with_extension("xml.tmp");
+    std::fs::write(&tmp, xml).map_err(|e| format!("--junit {}: {e}", path.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| format!("--junit {}: {e}", path.display()))
+}
+
+fn read(path: &Path, what: &str) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("{what} {}: {e}", path.display()))
+}
+
+fn simulate(
+    spec: &Path,
+    calls: &Path,
+    usage: Option<&Path>,
+    at: Option<&str>,
+    account: &str,
+    each: bool,
+    json: bool,
+) -> Result<ExitCode, String> {
+    let spec_file = spec;
+    let spec = SessionSpec::from_json(&read(spec, "--spec")?)
+        .map_err(|e| format!("{}: {e}", spec_file.display()))?;
+    let calls_text = read(calls, "--calls")?;
+    let de = &mut serde_json::Deserializer::from_str(&calls_text);
+    let batch: Vec<Call> = serde_path_to_error::deserialize(de)
+        .map_err(|e| format!("{}: {}: {}", calls.display(), e.path(), e.inner()))?;
+    let mut current = match usage {
+        Some(path) => Usage::from_json(&read(path, "--usage")?)
+            .map_err(|e| format!("{}: {e}", path.display()))?,
+        None => Usage::default(),
+    };
+    let at = match at {
+        Some(t) => sessionkit::units::parse_timestamp(t).map_err(|e| format!("--at: {e}"))?,
+        None => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default(),
+    };
+    let account: alloy::primitives::Address = account
+        .parse()
+        .map_err(|e| format!("--account {account:?}: {e}"))?;
+    let batches: Vec<Vec<Call>> = if each {
+        batch.into_iter().map(|c| vec![c]).collect()
+    } else {
+        vec![batch]
+    };
+    let mut all_allowed = true;
+    for (i, calls) in batches.iter().enumerate() {
+        let decision = simulator::simulate(&spec, &current, account, calls, at);
+        let label = if each {
+            format!("call {i}")
+        } else {
+            "batch".to_owned()
+        };
+        match &decision {
+            Decision::Allowed { usage } => {
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::json!({"item": label, "decision": "allowed", "usage": usage})
+                    );
+                } else {
+                    println!("{label}: allowed");
+                }
+                current = usage.clone();
+            }
+            Decision::Denied(d) => {
+                all_allowed = false;
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::json!({
+                            "item": label,
+                            "decision": "denied",
+                            "error": d.error.name(),
+                            "call": d.call,
+                            "policy": d.policy.map(|p| p.to_string()),
+                            "limit": d.limit.map(|l| l.to_string()),
+                            "reason": d.to_string(),
+                        })
+                    );
+                } else {
+                    println!("{label}: denied: {d}");
+                }
+            }
+        }
+    }
+    if !json {
+        let state = simulator::remaining(&spec, &current, at);
+        if !state.call_value.is_empty() || !state.transfer_value.is_empty() {
+            println!(
+                "usage after: {}",
+                serde_json::to_string(&current).unwrap_or_default()
+            );
+        }
+    }
+    Ok(if all_allowed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
