@@ -270,20 +270,18 @@ impl fmt::Display for AccountError {
                 display_amount(*value),
                 display_amount(*max_value_per_use)
             ),
+            // A limit meters either native value or a parameter (token amounts…): plain numbers.
             AccountError::LifetimeUsageExceeded { lifetime_usage, limit } => write!(
                 f,
-                "LifetimeUsageExceeded: {} of the lifetime limit {} is used, {} is left; stay within it or grant a new session",
-                display_amount(*lifetime_usage),
-                display_amount(*limit),
-                display_amount(limit.saturating_sub(*lifetime_usage))
+                "LifetimeUsageExceeded: {lifetime_usage} of the lifetime limit {limit} is used, {} is left; \
+                 stay within it or grant a new session",
+                limit.saturating_sub(*lifetime_usage)
             ),
             AccountError::AllowanceExceeded { allowance_usage, limit, period } => write!(
                 f,
-                "AllowanceExceeded: {} of the allowance {} is used in window {period}, {} is left; \
+                "AllowanceExceeded: {allowance_usage} of the allowance {limit} is used in window {period}, {} is left; \
                  wait for the next window or stay within it",
-                display_amount(*allowance_usage),
-                display_amount(*limit),
-                display_amount(limit.saturating_sub(*allowance_usage))
+                limit.saturating_sub(*allowance_usage)
             ),
             AccountError::InvalidDataLength { actual_length, expected_length } => write!(
                 f,

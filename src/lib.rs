@@ -19,6 +19,7 @@ pub mod client;
 pub mod conformance;
 pub mod contracts;
 pub mod error;
+pub mod gas;
 pub mod harness;
 pub mod policy;
 pub mod signing;

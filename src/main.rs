@@ -1,5 +1,8 @@
-//! The `sessionkit` command line: `check` runs the conformance suite, `simulate` predicts the
-//! account's decision offline.
+//! The `sessionkit` command line: `check` runs the conformance suite, `demo` walks through the
+//! guide's example on a local chain, `gas` measures gas per operation, `simulate` predicts the
+//! account's decision offline, `bench` prints the harness figures.
+
+mod demo;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -44,6 +47,26 @@ enum Command {
         /// Also writes the results as JUnit XML.
         #[arg(long, value_name = "FILE")]
         junit: Option<PathBuf>,
+    },
+    /// The guide's complete example, live on a local anvil: upgrade, grant, use, denials, expiry,
+    /// revocation, a sponsored call.
+    #[command(after_help = "Examples:\n  sessionkit demo\n  sessionkit demo --json")]
+    Demo {
+        /// Prints JSON lines instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Gas per operation, measured live on anvil, for the bundled account and optionally another.
+    #[command(
+        after_help = "Examples:\n  sessionkit gas\n  sessionkit gas --artifact out/MyAccount.sol/MyAccount.json --json"
+    )]
+    Gas {
+        /// A Foundry artifact JSON of another account to measure side by side.
+        #[arg(long, value_name = "PATH")]
+        artifact: Option<PathBuf>,
+        /// Prints JSON instead of a table.
+        #[arg(long)]
+        json: bool,
     },
     /// Measures the harness: anvil ready time, scenario time p50/p95, suite wall time with 1 and 2 jobs.
     #[command(after_help = "Example:\n  cargo run --release -- bench")]
@@ -98,6 +121,10 @@ fn main() -> ExitCode {
             junit,
         } => check(artifact.as_deref(), filter, jobs, junit.as_deref()),
         Command::Bench { spawns } => bench(spawns),
+        Command::Demo { json } => runtime()
+            .and_then(|rt| rt.block_on(demo::run(json)))
+            .map(|()| ExitCode::SUCCESS),
+        Command::Gas { artifact, json } => gas(artifact.as_deref(), json),
         Command::Simulate {
             spec,
             calls,
@@ -249,6 +276,89 @@ fn check(
     })
 }
 
+fn gas(artifact: Option<&Path>, json: bool) -> Result<ExitCode, String> {
+    let other = artifact.map(Artifact::from_file).transpose()?;
+    let rt = runtime()?;
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_message("measuring the bundled account");
+    bar.enable_steady_tick(Duration::from_millis(100));
+    let measure = |bytecode: Option<alloy::primitives::Bytes>| {
+        rt.block_on(async {
+            let mut builder = sessionkit::harness::Harness::builder();
+            if let Some(code) = bytecode {
+                builder = builder.implementation(code);
+            }
+            let h = builder.try_spawn().await.map_err(|e| e.to_string())?;
+            sessionkit::gas::measure(&h)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    };
+    let ours = measure(None)?;
+    let theirs = match &other {
+        Some(a) => {
+            bar.set_message(format!("measuring {}", a.path.display()));
+            Some(
+                measure(Some(a.bytecode.clone()))
+                    .map_err(|e| format!("{}: {e}", a.path.display()))?,
+            )
+        }
+        None => None,
+    };
+    bar.finish_and_clear();
+    if json {
+        let rows: Vec<serde_json::Value> = ours
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let mut v =
+                    serde_json::json!({ "key": r.key, "operation": r.operation, "gas": r.gas });
+                if let Some(t) = &theirs {
+                    v["other"] = t[i].gas.into();
+                }
+                v
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_BORDERS_ONLY)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    let mut header = vec!["operation".to_owned(), "sessionkit".to_owned()];
+    if let Some(a) = &other {
+        header.push(
+            a.path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
+        header.push("difference".to_owned());
+    }
+    table.set_header(header);
+    for (i, r) in ours.iter().enumerate() {
+        let mut row = vec![
+            Cell::new(r.operation),
+            Cell::new(r.gas).set_alignment(CellAlignment::Right),
+        ];
+        if let Some(t) = &theirs {
+            row.push(Cell::new(t[i].gas).set_alignment(CellAlignment::Right));
+            row.push(
+                Cell::new(format!("{:+}", t[i].gas as i64 - r.gas as i64))
+                    .set_alignment(CellAlignment::Right),
+            );
+        }
+        table.add_row(row);
+    }
+    println!("{table}");
+    println!("transaction gas on anvil (Prague), 21,000 base and calldata included; each operation is its own transaction");
+    Ok(ExitCode::SUCCESS)
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -284,11 +394,16 @@ fn bench(spawns: usize) -> Result<ExitCode, String> {
             ..Config::default()
         };
         let started = Instant::now();
-        let results = rt.block_on(conformance::run(&config, |_| {})).map_err(|e| e.to_string())?;
+        let results = rt
+            .block_on(conformance::run(&config, |_| {}))
+            .map_err(|e| e.to_string())?;
         let wall = started.elapsed();
         let mut times: Vec<Duration> = results.iter().map(|r| r.time).collect();
         times.sort();
-        let failed = results.iter().filter(|r| r.status != Status::Passed).count();
+        let failed = results
+            .iter()
+            .filter(|r| r.status != Status::Passed)
+            .count();
         println!(
             "suite, {jobs} job{}: {} runs in {:.2} s wall (target <= 3 s with 2 jobs); per run p50 {}, p95 {} (target p50 <= 20 ms){}",
             if jobs == 1 { "" } else { "s" },
@@ -336,6 +451,83 @@ fn write_junit(path: &Path, results: &[RunResult], wall: Duration) -> Result<(),
     std::fs::rename(&tmp, path).map_err(|e| format!("--junit {}: {e}", path.display()))
 }
 
+/// A call as written by hand: raw `data`, or a `function` signature with `args` as strings.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CallInput {
+    target: alloy::primitives::Address,
+    #[serde(default, with = "sessionkit::units::amount")]
+    value: alloy::primitives::U256,
+    #[serde(default)]
+    data: Option<alloy::primitives::Bytes>,
+    #[serde(default)]
+    function: Option<String>,
+    #[serde(default)]
+    args: Vec<serde_json::Value>,
+}
+
+impl CallInput {
+    fn encode(self) -> Result<Call, String> {
+        use alloy::dyn_abi::{DynSolType, JsonAbiExt, Specifier};
+        let data = match (self.data, self.function) {
+            (Some(_), Some(_)) => {
+                return Err("give either \"data\" or \"function\" with \"args\", not both".into())
+            }
+            (Some(data), None) => data,
+            (None, None) => alloy::primitives::Bytes::new(),
+            (None, Some(signature)) => {
+                let function = alloy::json_abi::Function::parse(&signature)
+                    .map_err(|e| format!("function {signature:?}: {e}"))?;
+                if function.inputs.len() != self.args.len() {
+                    return Err(format!(
+                        "{signature} takes {} arguments, {} given",
+                        function.inputs.len(),
+                        self.args.len()
+                    ));
+                }
+                let mut values = Vec::new();
+                for (i, (param, arg)) in function.inputs.iter().zip(&self.args).enumerate() {
+                    let ty: DynSolType =
+                        param.resolve().map_err(|e| format!("{signature}: {e}"))?;
+                    let text = match arg {
+                        serde_json::Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    let text = if matches!(ty, DynSolType::Uint(_)) {
+                        sessionkit::units::parse_amount(&text)
+                            .map(|v| v.to_string())
+                            .unwrap_or(text)
+                    } else {
+                        text
+                    };
+                    values.push(ty.coerce_str(&text).map_err(|e| {
+                        let first = e
+                            .to_string()
+                            .lines()
+                            .next()
+                            .unwrap_or_default()
+                            .trim_end_matches(':')
+                            .to_owned();
+                        format!(
+                            "argument {i} ({text:?}) of {signature} is not a valid {}: {first}",
+                            param.ty
+                        )
+                    })?);
+                }
+                function
+                    .abi_encode_input(&values)
+                    .map_err(|e| format!("{signature}: {e}"))?
+                    .into()
+            }
+        };
+        Ok(Call {
+            target: self.target,
+            value: self.value,
+            data,
+        })
+    }
+}
+
 fn read(path: &Path, what: &str) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("{what} {}: {e}", path.display()))
 }
@@ -354,8 +546,16 @@ fn simulate(
         .map_err(|e| format!("{}: {e}", spec_file.display()))?;
     let calls_text = read(calls, "--calls")?;
     let de = &mut serde_json::Deserializer::from_str(&calls_text);
-    let batch: Vec<Call> = serde_path_to_error::deserialize(de)
+    let inputs: Vec<CallInput> = serde_path_to_error::deserialize(de)
         .map_err(|e| format!("{}: {}: {}", calls.display(), e.path(), e.inner()))?;
+    let batch = inputs
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| {
+            c.encode()
+                .map_err(|e| format!("{}: [{i}]: {e}", calls.display()))
+        })
+        .collect::<Result<Vec<Call>, String>>()?;
     let mut current = match usage {
         Some(path) => Usage::from_json(&read(path, "--usage")?)
             .map_err(|e| format!("{}: {e}", path.display()))?,
@@ -412,7 +612,17 @@ fn simulate(
                         })
                     );
                 } else {
-                    println!("{label}: denied: {d}");
+                    let location = match (d.limit, d.policy, d.constraint) {
+                        (Some(limit), _, _) => format!(" ({limit})"),
+                        (None, Some(policy), Some(k)) => format!(" ({policy}.constraints[{k}])"),
+                        (None, Some(policy), None) => format!(" ({policy})"),
+                        _ => String::new(),
+                    };
+                    let call = match (each, d.call) {
+                        (false, Some(c)) => format!(" at call {c}"),
+                        _ => String::new(),
+                    };
+                    println!("{label}: denied{call}{location}: {}", d.error);
                 }
             }
         }

@@ -338,7 +338,7 @@ async fn each_denial_is_a_typed_error_naming_policy_and_bound() {
         }
         other => panic!("expected LimitExhausted, got {other}"),
     }
-    assert!(err.to_string().contains("500 wei is left"), "{err}");
+    assert!(err.to_string().contains("500 is left"), "{err}");
 
     // Transfer to a recipient without a policy; over the per-use value; allowance window.
     let err = eoa

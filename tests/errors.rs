@@ -322,7 +322,7 @@ fn limit_errors_carry_what_is_left_and_when_it_resets() {
         "{text}"
     );
     assert!(
-        text.contains("50 wei is left") && text.contains("resets at unix time 39600"),
+        text.contains("50 is left") && text.contains("resets at unix time 39600"),
         "{text}"
     );
 }
