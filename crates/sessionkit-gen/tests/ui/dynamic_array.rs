@@ -1,0 +1,16 @@
+// `safeBatchTransferFrom(address,address,uint256[],uint256[],bytes)`: `ids` is a dynamic array.
+#[allow(warnings)]
+mod account {
+    include!("../output/session_account/account.rs");
+}
+#[allow(warnings)]
+mod erc1155 {
+    include!("../output/session_account/erc1155.rs");
+}
+
+use account::eq;
+use alloy::primitives::Address;
+
+fn main() {
+    let _ = erc1155::safe_batch_transfer_from().ids(eq(1u64)).build(Address::ZERO);
+}

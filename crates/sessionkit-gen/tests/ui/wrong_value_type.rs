@@ -1,0 +1,16 @@
+// Values are typed: an `address` parameter takes an `Address`.
+#[allow(warnings)]
+mod account {
+    include!("../output/session_account/account.rs");
+}
+#[allow(warnings)]
+mod erc20 {
+    include!("../output/session_account/erc20.rs");
+}
+
+use account::eq;
+use alloy::primitives::Address;
+
+fn main() {
+    let _ = erc20::transfer().to(eq(5u64)).build(Address::ZERO);
+}
