@@ -3,6 +3,10 @@ pragma solidity ^0.8.29;
 
 import {EIP712} from "solady/utils/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {IAccount} from "@account-abstraction/contracts/interfaces/IAccount.sol";
+import {IAccountExecute} from "@account-abstraction/contracts/interfaces/IAccountExecute.sol";
+import {PackedUserOperation} from "@account-abstraction/contracts/interfaces/PackedUserOperation.sol";
+import {_packValidationData, SIG_VALIDATION_FAILED} from "@account-abstraction/contracts/core/Helpers.sol";
 
 import {Call, WrappedCalls, SessionLib} from "./types/Types.sol";
 import {IMinimalAccount} from "./interfaces/IMinimalAccount.sol";
@@ -13,16 +17,31 @@ import {SessionViews} from "./libraries/SessionViews.sol";
 import {PolicyEngine} from "./libraries/PolicyEngine.sol";
 
 /// @title SessionAccount
-/// @notice A session-key account for ERC-7702 smart EOAs, wire-compatible with thirdweb's
-///         MinimalAccount interface. An EOA delegates to this code; the EOA's own key is the
-///         owner (the account's address). The owner grants session keys that may call only
-///         named targets and functions, with per-call and cumulative value caps, conditions
-///         and limits on call parameters, until an expiry.
+/// @notice A session-key account, wire-compatible with thirdweb's MinimalAccount interface,
+///         and an ERC-4337 account for EntryPoint v0.8. One engine, two deployments:
+///         - an ERC-7702 smart EOA: the EOA delegates to this code and its own key is the owner
+///           (the account's address);
+///         - a standalone account: an ERC-1167 clone of this code deployed by
+///           SessionAccountFactory with the owner appended to the clone's code as an immutable
+///           argument, so the owner is fixed at deployment and there is no initializer.
+///         The owner grants session keys that may call only named targets and functions, with
+///         per-call and cumulative value caps, conditions and limits on call parameters, until
+///         an expiry. The account never pays gas for a scoped session key: a user operation of
+///         a session that is not wildcard must be paid for by a paymaster (see validateUserOp).
 /// @dev All state lives in the ERC-7201 namespace of AccountStorage. A session's policies are
 ///      stored as the code of a data contract (SessionCodec), read with one EXTCODECOPY.
-contract SessionAccount is IMinimalAccount, EIP712 {
+contract SessionAccount is IMinimalAccount, IAccount, IAccountExecute, EIP712 {
     /// @dev ERC-1271 magic value.
     bytes4 private constant ERC1271_MAGIC = 0x1626ba7e;
+
+    /// @dev The canonical ERC-4337 EntryPoint v0.8.
+    address internal constant ENTRY_POINT = 0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108;
+
+    /// @dev Runtime size of a solady LibClone ERC-1167 clone with immutable args (45 bytes)
+    ///      plus the 20-byte owner: the code of a factory-deployed account.
+    uint256 private constant CLONE_CODE_SIZE = 65;
+    /// @dev Where the owner starts in that code (after the 45-byte clone runtime).
+    uint256 private constant CLONE_ARGS_OFFSET = 45;
 
     // ------------------------------------------------------------------
     //  Receiving
@@ -64,16 +83,22 @@ contract SessionAccount is IMinimalAccount, EIP712 {
     // ------------------------------------------------------------------
 
     /// @inheritdoc IMinimalAccount
+    /// @dev Order of checks, cheapest first for the hot paths: the 7702 owner (the account
+    ///      calling itself), then the caller's session header, and only when the caller has no
+    ///      session the standalone owner (`_owner()`, read from the account's code).
     function execute(Call[] calldata calls) external payable {
         if (msg.sender != address(this)) {
             AccountStorage.Layout storage $ = AccountStorage.get();
             uint256 header = $.sessions[msg.sender];
-            if (header == 0) revert InvalidSignature(msg.sender, address(this));
-            if (calls.length == 0) revert NoCallsToExecute();
-            PolicyEngine.enforce($, header, calls);
-        } else if (calls.length == 0) {
-            revert NoCallsToExecute();
+            if (header != 0) {
+                if (calls.length == 0) revert NoCallsToExecute();
+                PolicyEngine.enforce($, header, calls);
+                _run(calls);
+                return;
+            }
+            if (msg.sender != _owner()) revert InvalidSignature(msg.sender, address(this));
         }
+        if (calls.length == 0) revert NoCallsToExecute();
         _run(calls);
     }
 
@@ -105,6 +130,124 @@ contract SessionAccount is IMinimalAccount, EIP712 {
     }
 
     // ------------------------------------------------------------------
+    //  ERC-4337 (EntryPoint v0.8)
+    // ------------------------------------------------------------------
+
+    /// @notice The ERC-4337 EntryPoint this account accepts user operations from (v0.8, at its
+    ///         canonical address).
+    function entryPoint() external pure returns (address) {
+        return ENTRY_POINT;
+    }
+
+    /// @notice ERC-4337 validation. `userOp.signature` is a 65-byte ECDSA signature of
+    ///         `userOpHash` itself (EntryPoint v0.8's hash is already an EIP-712 digest).
+    ///         The owner's signature validates with no time range. A live session signer's
+    ///         validates only for `callData` that starts with `executeUserOp`'s selector (so a
+    ///         session can never reach another function as the account), with
+    ///         `validUntil = expiresAt - 1`; its policies are enforced in `executeUserOp`.
+    ///         The account never pays gas for a scoped session key: an op signed by the signer
+    ///         of a session that is not wildcard validates only if a paymaster pays for it
+    ///         (`paymasterAndData` names one, at least 20 bytes), since the account's prefund
+    ///         and deposit are outside the session's value limits (a session key acting as its
+    ///         own bundler and beneficiary could otherwise turn the account's ETH into gas fees
+    ///         paid to itself). A wildcard session, which may move all the ETH anyway, and the
+    ///         owner may have the account pay.
+    ///         Anything else returns SIG_VALIDATION_FAILED (a malformed signature never
+    ///         reverts). Pays `missingAccountFunds` to the EntryPoint (zero when a paymaster
+    ///         pays; when validation fails the EntryPoint rejects the whole bundle, payment
+    ///         included).
+    /// @dev ERC-7562: reads no environment opcode (no TIMESTAMP, NUMBER, ...), and touches no
+    ///      storage but, for a session signer, its own header slot `sessions[signer]` in this
+    ///      account's namespace (the paymaster and wildcard checks read only that header and
+    ///      calldata). The owner of a standalone account is read from this account's own code.
+    ///      The paymaster is a separate entity: its own validation is not the account's.
+    function validateUserOp(PackedUserOperation calldata userOp, bytes32 userOpHash, uint256 missingAccountFunds)
+        external
+        returns (uint256 validationData)
+    {
+        if (msg.sender != ENTRY_POINT) revert OnlyEntryPoint(msg.sender);
+        validationData = _validateUserOpSignature(userOp, userOpHash);
+        assembly ("memory-safe") {
+            // Ignore failure: the EntryPoint then rejects the op for the missing prefund.
+            if missingAccountFunds {
+                pop(call(gas(), caller(), missingAccountFunds, codesize(), 0x00, codesize(), 0x00))
+            }
+        }
+    }
+
+    /// @notice ERC-4337 execution of a validated user operation whose `callData` is
+    ///         `executeUserOp.selector ‖ abi.encode(Call[] calls)`. The signer is recovered
+    ///         again from `userOp.signature`: the owner runs the calls; a session signer runs
+    ///         them under its SessionSpec exactly as through `execute` (same errors, same usage
+    ///         counters), so a denied batch reverts here with the account's own error.
+    function executeUserOp(PackedUserOperation calldata userOp, bytes32 userOpHash) external {
+        if (msg.sender != ENTRY_POINT) revert OnlyEntryPoint(msg.sender);
+        Call[] calldata calls = _userOpCalls(userOp.callData);
+        address signer = _recover(userOpHash, userOp.signature);
+        if (signer != _owner()) {
+            AccountStorage.Layout storage $ = AccountStorage.get();
+            uint256 header = $.sessions[signer];
+            // The session may have been revoked or replaced since validation (by an earlier
+            // operation of the same bundle): it is checked again here.
+            if (header == 0) revert InvalidSignature(signer, address(this));
+            if (calls.length == 0) revert NoCallsToExecute();
+            PolicyEngine.enforce($, header, calls);
+        } else if (calls.length == 0) {
+            revert NoCallsToExecute();
+        }
+        _run(calls);
+    }
+
+    /// @dev The validation data for `userOp` signed over `userOpHash` (see validateUserOp).
+    function _validateUserOpSignature(PackedUserOperation calldata userOp, bytes32 userOpHash)
+        private
+        view
+        returns (uint256)
+    {
+        address signer = _recover(userOpHash, userOp.signature);
+        if (signer == _owner()) return 0;
+        uint256 header = AccountStorage.get().sessions[signer];
+        if (header == 0) return SIG_VALIDATION_FAILED;
+        bytes calldata callData = userOp.callData;
+        bytes4 selector;
+        assembly ("memory-safe") {
+            if gt(callData.length, 3) { selector := calldataload(callData.offset) }
+        }
+        if (selector != this.executeUserOp.selector) return SIG_VALIDATION_FAILED;
+        // The account never pays gas for a scoped session key: a paymaster must (the session's
+        // value limits do not cover the prefund). The EntryPoint requires a non-empty
+        // paymasterAndData to hold at least the paymaster and its two gas limits.
+        if (!AccountStorage.isWildcard(header) && userOp.paymasterAndData.length < 20) return SIG_VALIDATION_FAILED;
+        // The session works while block.timestamp < expiresAt; the EntryPoint accepts while
+        // block.timestamp <= validUntil. An expiry kept in the data contract (EXPIRES_IN_DATA)
+        // is at least 2^64 - 1, so like any validUntil above 48 bits it means no expiry (0).
+        uint256 validUntil = AccountStorage.expiresOf(header) - 1;
+        if (validUntil > type(uint48).max) validUntil = 0;
+        else if (validUntil == 0) return SIG_VALIDATION_FAILED; // expired since timestamp 1
+        return _packValidationData(false, uint48(validUntil), 0);
+    }
+
+    /// @dev The `Call[]` ABI-encoded after the selector in `callData`, as a calldata array.
+    ///      The array's head (offset and length words) must lie inside `callData`, else the
+    ///      call reverts without data, as the ABI decoder does; its elements are validated by
+    ///      the ABI decoder where they are read.
+    function _userOpCalls(bytes calldata callData) private pure returns (Call[] calldata calls) {
+        assembly ("memory-safe") {
+            // callData.length >= 4: the EntryPoint calls executeUserOp only for that selector.
+            if lt(callData.length, 0x24) { revert(0x00, 0x00) }
+            let args := add(callData.offset, 4)
+            let size := sub(callData.length, 4)
+            let head := calldataload(args)
+            // head + 32 <= size, then 32 * length <= size - head - 32 (written without overflow).
+            if gt(head, sub(size, 0x20)) { revert(0x00, 0x00) }
+            let n := calldataload(add(args, head))
+            if gt(n, shr(5, sub(sub(size, head), 0x20))) { revert(0x00, 0x00) }
+            calls.offset := add(add(args, head), 0x20)
+            calls.length := n
+        }
+    }
+
+    // ------------------------------------------------------------------
     //  Sessions
     // ------------------------------------------------------------------
 
@@ -122,8 +265,10 @@ contract SessionAccount is IMinimalAccount, EIP712 {
     }
 
     /// @inheritdoc IMinimalAccount
+    /// @dev The account itself (the 7702 owner, or any owner's batch or user operation), or the
+    ///      owner of a standalone account calling directly.
     function revokeSession(address signer) external {
-        if (msg.sender != address(this)) revert OnlyAccount(msg.sender);
+        if (msg.sender != address(this) && msg.sender != _owner()) revert OnlyAccount(msg.sender);
         AccountStorage.Layout storage $ = AccountStorage.get();
         if ($.sessions[signer] == 0) revert SessionNotFound(signer);
         delete $.sessions[signer];
@@ -228,11 +373,22 @@ contract SessionAccount is IMinimalAccount, EIP712 {
         return _recover(hash, signature) == _owner() ? ERC1271_MAGIC : bytes4(0xffffffff);
     }
 
-    /// @dev The owner: the account's own address (a 7702 smart EOA), or the owner a factory
-    ///      fixed at deployment.
-    function _owner() internal view virtual returns (address) {
-        address owner = AccountStorage.get().owner;
-        return owner == address(0) ? address(this) : owner;
+    /// @dev The owner: the 20-byte owner appended to this account's code when the account is a
+    ///      factory-deployed clone (45-byte ERC-1167 runtime with immutable args ‖ owner, see
+    ///      SessionAccountFactory), else the account's own address (a 7702 smart EOA, whose code
+    ///      is `0xef0100 ‖ implementation`). Read from code, so no storage write can change it.
+    function _owner() internal view virtual returns (address owner) {
+        assembly ("memory-safe") {
+            owner := address()
+            if eq(extcodesize(owner), CLONE_CODE_SIZE) {
+                // The 20 owner bytes, then zeros past the end of the code.
+                extcodecopy(owner, 0x00, CLONE_ARGS_OFFSET, 0x20)
+                let appended := shr(96, mload(0x00))
+                // A zero owner (not deployable through the factory) would accept the zero
+                // address that a failed recovery returns: fall back to the account itself.
+                if appended { owner := appended }
+            }
+        }
     }
 
     /// @dev The signer of `hash`, or zero for a malformed, high-s or otherwise invalid signature.

@@ -125,6 +125,11 @@ pub enum AccountError {
         /// The caller.
         msg_sender: Address,
     },
+    /// `OnlyEntryPoint(msgSender)`: only EntryPoint v0.8 may call the ERC-4337 entry points.
+    OnlyEntryPoint {
+        /// The caller.
+        msg_sender: Address,
+    },
 }
 
 impl AccountError {
@@ -188,6 +193,9 @@ impl AccountError {
             Raw::OnlyAccount(e) => AccountError::OnlyAccount {
                 msg_sender: e.msgSender,
             },
+            Raw::OnlyEntryPoint(e) => AccountError::OnlyEntryPoint {
+                msg_sender: e.msgSender,
+            },
         })
     }
 
@@ -214,6 +222,7 @@ impl AccountError {
             AccountError::SessionNotFound { .. } => "SessionNotFound",
             AccountError::SessionStorageFailed { .. } => "SessionStorageFailed",
             AccountError::OnlyAccount { .. } => "OnlyAccount",
+            AccountError::OnlyEntryPoint { .. } => "OnlyEntryPoint",
         }
     }
 }
@@ -325,6 +334,10 @@ impl fmt::Display for AccountError {
             AccountError::SessionStorageFailed { encoded_size } => write!(
                 f,
                 "SessionStorageFailed: storing {encoded_size} bytes of policies ran out of gas; send the grant with more gas"
+            ),
+            AccountError::OnlyEntryPoint { msg_sender } => write!(
+                f,
+                "OnlyEntryPoint: {msg_sender} is not EntryPoint v0.8; submit the user operation through handleOps"
             ),
             AccountError::OnlyAccount { msg_sender } => write!(
                 f,
@@ -446,6 +459,17 @@ pub enum Error {
         /// A decoded `Error(string)` or `Panic(uint256)`, if the data is one.
         reason: Option<String>,
     },
+    /// The EntryPoint refused a user operation for a reason of its own (an `AAxx` code).
+    #[error(
+        "the EntryPoint rejected the user operation of {account}: {reason}; {}",
+        entry_point_hint(reason)
+    )]
+    EntryPoint {
+        /// The sender.
+        account: Address,
+        /// The EntryPoint's reason (`AA21 didn't pay prefund`, …).
+        reason: String,
+    },
     /// The session spec was rejected before signing.
     #[error(transparent)]
     Spec(#[from] SpecError),
@@ -488,6 +512,20 @@ fn invalid_signature(expected: Option<Address>, recovered: Address) -> String {
         None => format!(
             "{recovered} is neither the owner nor a live session key; sign with the owner's key or grant {recovered} a session"
         ),
+    }
+}
+
+fn entry_point_hint(reason: &str) -> &'static str {
+    match reason.get(..4) {
+        Some("AA10") => "the account exists already: send the operation without initCode",
+        Some("AA13") | Some("AA14") | Some("AA15") => "check the factory address, owner and salt of initCode",
+        Some("AA20") => "the sender has no code: give initCode (factory) or the 7702 authorization",
+        Some("AA21") => "fund the account or its EntryPoint deposit",
+        Some("AA24") => "give the operation a paymaster (userop::UserOps::paymaster), or grant the key a session",
+        Some("AA25") => "use the EntryPoint's current nonce for the sender",
+        Some("AA26") | Some("AA40") | Some("AA41") => "raise verificationGasLimit",
+        Some("AA95") => "give the bundle transaction more gas",
+        _ => "see the ERC-4337 error codes",
     }
 }
 

@@ -166,6 +166,10 @@ fn all() -> Vec<(Vec<u8>, AccountError)> {
             A::OnlyAccount { msgSender: KEY }.abi_encode(),
             AccountError::OnlyAccount { msg_sender: KEY },
         ),
+        (
+            A::OnlyEntryPoint { msgSender: KEY }.abi_encode(),
+            AccountError::OnlyEntryPoint { msg_sender: KEY },
+        ),
     ]
 }
 

@@ -8,6 +8,11 @@ import {Call, WrappedCalls, SessionLib} from "../types/Types.sol";
 ///         account is wire-compatible with (selectors, structs, events, errors), plus the
 ///         additions sessionkit makes: session revocation and errors for the cases the original
 ///         interface leaves open.
+///         Gas: the account never pays gas for a scoped session key. Through `execute` and
+///         `executeWithSig` the caller or relayer pays; an ERC-4337 user operation of a session
+///         that is not wildcard validates only with a paymaster (SessionAccount.validateUserOp),
+///         because the account's prefund is outside the session's value limits. Wildcard
+///         sessions and the owner may have the account pay.
 interface IMinimalAccount {
     // ------------------------------------------------------------------
     //  Events
@@ -78,8 +83,11 @@ interface IMinimalAccount {
     error SessionNotFound(address signer);
     /// @notice Deploying the data contract of a new session failed (out of gas).
     error SessionStorageFailed(uint256 encodedSize);
-    /// @notice Only the account itself (its owner) may call this function.
+    /// @notice Only the owner (the account itself, or a standalone account's owner) may call
+    ///         this function.
     error OnlyAccount(address msgSender);
+    /// @notice Only the ERC-4337 EntryPoint may call `validateUserOp` and `executeUserOp`.
+    error OnlyEntryPoint(address msgSender);
 
     // ------------------------------------------------------------------
     //  Functions
@@ -97,7 +105,8 @@ interface IMinimalAccount {
     ///         starting its usage from zero. `signature`: the owner's EIP-712 signature.
     function createSessionWithSig(SessionLib.SessionSpec calldata sessionSpec, bytes calldata signature) external;
 
-    /// @notice Revokes `signer`'s session at once. Only the owner. (sessionkit addition.)
+    /// @notice Revokes `signer`'s session at once. Only the owner: the account itself, or the
+    ///         owner of a standalone account. (sessionkit addition.)
     function revokeSession(address signer) external;
 
     /// @notice The `expiresAt` of `signer`'s session, 0 if it has none.
@@ -112,6 +121,7 @@ interface IMinimalAccount {
     /// @notice The transfer policies of `signer`'s session.
     function getTransferPoliciesForSigner(address signer) external view returns (SessionLib.TransferSpec[] memory);
 
-    /// @notice Whether `signer`'s session is a wildcard one (no policies apply).
+    /// @notice Whether `signer`'s session is a wildcard one (no policies apply; its user
+    ///         operations may also be paid by the account rather than a paymaster).
     function isWildcardSigner(address signer) external view returns (bool);
 }

@@ -19,9 +19,6 @@ library AccountStorage {
         mapping(bytes32 key => uint256 used) usage;
         /// For Allowance limits: the window (`block.timestamp / period`) that `usage` counts.
         mapping(bytes32 key => uint256 window) windows;
-        /// The owner of a standalone (factory-deployed) account; zero for a 7702 smart EOA,
-        /// whose owner is the account's own address.
-        address owner;
     }
 
     /// @dev keccak256(abi.encode(uint256(keccak256("sessionkit.account.v1")) - 1)) & ~bytes32(uint256(0xff))

@@ -12,6 +12,23 @@ interface Vm {
         address implementation;
     }
 
+    /// @notice A log recorded by `recordLogs`.
+    struct Log {
+        bytes32[] topics;
+        bytes data;
+        address emitter;
+    }
+
+    /// @notice One EVM step recorded by `startDebugTraceRecording`.
+    struct DebugStep {
+        uint256[] stack;
+        bytes memoryInput;
+        uint8 opcode;
+        uint64 depth;
+        bool isOutOfGas;
+        address contractAddr;
+    }
+
     function addr(uint256 privateKey) external pure returns (address);
     function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
     function signDelegation(address implementation, uint256 privateKey)
@@ -22,9 +39,26 @@ interface Vm {
         external
         returns (SignedDelegation memory signedDelegation);
     function prank(address msgSender) external;
+    function prank(address msgSender, address txOrigin) external;
     function startPrank(address msgSender) external;
     function stopPrank() external;
     function warp(uint256 newTimestamp) external;
+    function roll(uint256 newHeight) external;
+    function fee(uint256 newBasefee) external;
+    function prevrandao(bytes32 newPrevrandao) external;
+    function coinbase(address newCoinbase) external;
+    function txGasPrice(uint256 newGasPrice) external;
+    function store(address target, bytes32 slot, bytes32 value) external;
+    function skip(bool skipTest, string calldata reason) external;
+    function etch(address target, bytes calldata newRuntimeBytecode) external;
+    function record() external;
+    function accesses(address target) external view returns (bytes32[] memory readSlots, bytes32[] memory writeSlots);
+    function recordLogs() external;
+    function getRecordedLogs() external view returns (Log[] memory logs);
+    function snapshotState() external returns (uint256 snapshotId);
+    function revertToState(uint256 snapshotId) external returns (bool success);
+    function startDebugTraceRecording() external;
+    function stopAndReturnDebugTraceRecording() external returns (DebugStep[] memory step);
     function deal(address account, uint256 newBalance) external;
     function chainId(uint256 newChainId) external;
     function load(address target, bytes32 slot) external view returns (bytes32 data);
@@ -33,10 +67,13 @@ interface Vm {
     function expectRevert() external;
     function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData) external;
     function expectEmit() external;
+    function expectEmit(address emitter) external;
     function assume(bool condition) external pure;
     function label(address account, string calldata newLabel) external;
     function getNonce(address account) external view returns (uint64 nonce);
+    function toString(uint256 value) external pure returns (string memory);
     function readFile(string calldata path) external view returns (string memory data);
+    function envOr(string calldata name, bool defaultValue) external view returns (bool value);
     function parseJsonKeys(string calldata json, string calldata key) external pure returns (string[] memory keys);
     function parseJsonBytes(string calldata json, string calldata key) external pure returns (bytes memory);
     function pauseGasMetering() external;
