@@ -9,6 +9,8 @@ use crate::call::Call;
 use crate::contracts::TestToken;
 use crate::harness::{Harness, HarnessError};
 use crate::policy::{CallPolicy, Condition, Limit, SessionSpec, TransferPolicy};
+use crate::userop::UserOps;
+use alloy::providers::Provider;
 
 /// One measured operation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -175,5 +177,145 @@ pub async fn measure(h: &Harness) -> Result<Vec<GasRow>, HarnessError> {
         "executeWithSig by a session key, ERC-20 transfer, steady state",
         sig_session,
     );
+    // ERC-4337, when the account has it: the same transfer as a user operation, the bundle
+    // transaction's gas (one operation per bundle).
+    let code = h
+        .provider()
+        .get_code_at(h.implementation)
+        .await
+        .map_err(|e| HarnessError::Rpc {
+            action: "reading the implementation's code".into(),
+            message: e.to_string(),
+        })?;
+    let selector = crate::userop::EXECUTE_USER_OP;
+    if code.windows(4).any(|w| w == selector.as_slice()) {
+        let bundler = h.funded_eoa().await?;
+        let ctx = |account, signer| crate::error::RevertContext {
+            account,
+            expected_signer: Some(signer),
+            ..Default::default()
+        };
+        // The owner's operation with and without a paymaster; a scoped session key's always has
+        // one (the account never pays gas for it), so the overhead compares it with the
+        // owner's sponsored operation.
+        let (owner_ref, key_ref, bundler_ref, spec_ref) = (&owner, &key, &bundler, &spec);
+        let measure_ops = |account: Address| async move {
+            let (owner, key, bundler) = (owner_ref, key_ref, bundler_ref);
+            let plain = UserOps::new(h.provider().clone(), account).await?;
+            let sponsored = UserOps::new(h.provider().clone(), account)
+                .await?
+                .paymaster(h.paymaster);
+            // Warm-up: the account's first operation also opens its EntryPoint deposit.
+            let op = plain.build(owner, &[transfer(h.token, bob, 1)]).await?;
+            plain
+                .submit(bundler, op, None, &ctx(account, owner.address()))
+                .await?;
+            // A fresh grant, so the session's first operation is a first use.
+            let mut fresh = spec_ref.clone();
+            fresh.uid = alloy::primitives::B256::random();
+            crate::client::SmartEoa::new(h.provider().clone(), account, h.implementation)
+                .await?
+                .grant(owner, &fresh, bundler)
+                .await?;
+            let op = plain.build(owner, &[transfer(h.token, bob, 100)]).await?;
+            let owner_plain = plain
+                .submit(bundler, op, None, &ctx(account, owner.address()))
+                .await?;
+            let op = sponsored
+                .build(owner, &[transfer(h.token, bob, 100)])
+                .await?;
+            let owner_sponsored = sponsored
+                .submit(bundler, op, None, &ctx(account, owner.address()))
+                .await?;
+            let op = sponsored.build(key, &[transfer(h.token, bob, 100)]).await?;
+            let first = sponsored
+                .submit(bundler, op, None, &ctx(account, key.address()))
+                .await?;
+            let op = sponsored.build(key, &[transfer(h.token, bob, 100)]).await?;
+            let steady = sponsored
+                .submit(bundler, op, None, &ctx(account, key.address()))
+                .await?;
+            Ok::<_, crate::Error>([
+                owner_plain.sent.gas_used,
+                owner_sponsored.sent.gas_used,
+                first.sent.gas_used,
+                steady.sent.gas_used,
+            ])
+        };
+        let [plain, sponsored, first, steady] = measure_ops(eoa.address()).await?;
+        row(
+            "userop_owner_7702",
+            "user op, owner, ERC-20 transfer, 7702 smart EOA",
+            plain,
+        );
+        row(
+            "userop_owner_paymaster_7702",
+            "user op, owner with a paymaster, the same",
+            sponsored,
+        );
+        row(
+            "userop_session_first_7702",
+            "user op, session key (1 CallSpec + 2 constraints, paymaster), first use",
+            first,
+        );
+        row(
+            "userop_session_7702",
+            "user op, session key, steady state",
+            steady,
+        );
+        row(
+            "userop_overhead_7702",
+            "user op session overhead, steady (vs the owner with a paymaster)",
+            steady.saturating_sub(sponsored),
+        );
+        if h.factory().is_ok() {
+            let account = h
+                .factory_account(&owner, alloy::primitives::B256::ZERO)
+                .await
+                .map_err(|message| HarnessError::Rpc {
+                    action: "deploying a factory account".into(),
+                    message,
+                })?;
+            h.set_balance(account, U256::from(10u64).pow(U256::from(18)))
+                .await?;
+            let standalone = h.client_for(account).await?;
+            let mint = Call::contract(
+                h.token,
+                &TestToken::mintCall {
+                    to: account,
+                    amount: U256::from(1_000u64),
+                },
+            );
+            standalone
+                .execute_as_owner(&owner, &[mint, transfer(h.token, bob, 1)])
+                .await?;
+            let [plain, sponsored, first, steady] = measure_ops(account).await?;
+            row(
+                "userop_owner_factory",
+                "user op, owner, ERC-20 transfer, factory account",
+                plain,
+            );
+            row(
+                "userop_owner_paymaster_factory",
+                "user op, owner with a paymaster, the same",
+                sponsored,
+            );
+            row(
+                "userop_session_first_factory",
+                "user op, session key (paymaster), first use, factory account",
+                first,
+            );
+            row(
+                "userop_session_factory",
+                "user op, session key, steady state, factory account",
+                steady,
+            );
+            row(
+                "userop_overhead_factory",
+                "user op session overhead, steady, factory account",
+                steady.saturating_sub(sponsored),
+            );
+        }
+    }
     Ok(rows)
 }

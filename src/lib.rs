@@ -26,6 +26,7 @@ pub mod signing;
 pub mod simulator;
 pub mod toolchain;
 pub mod units;
+pub mod userop;
 
 pub use call::Call;
 pub use error::{AccountError, Error};

@@ -68,8 +68,25 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Generates typed bindings and policy builders from an account ABI and target ABIs.
+    #[command(
+        after_help = "Example:\n  sessionkit gen --account out/SessionAccount.sol/SessionAccount.json \\\n      --target erc20=abi/ERC20.json --out src/bindings\n\n\
+        Writes one file per module and mod.rs; include them with `mod bindings;` (or\n\
+        include!(\"…/mod.rs\")). Files are only rewritten when their content changes."
+    )]
+    Gen {
+        /// The account's ABI: a JSON ABI or a Foundry artifact.
+        #[arg(long, value_name = "PATH")]
+        account: PathBuf,
+        /// A target contract's ABI and the module to generate for it.
+        #[arg(long = "target", value_name = "NAME=PATH")]
+        targets: Vec<String>,
+        /// The directory to write into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Measures the harness: anvil ready time, scenario time p50/p95, suite wall time with 1 and 2 jobs.
-    #[command(after_help = "Example:\n  cargo run --release -- bench")]
+    #[command(after_help = "Example:\n  cargo run --release -- bench --spawns 10")]
     Bench {
         /// How many anvils to start for the ready-time figure.
         #[arg(long, value_name = "N", default_value_t = 10)]
@@ -121,6 +138,11 @@ fn main() -> ExitCode {
             junit,
         } => check(artifact.as_deref(), filter, jobs, junit.as_deref()),
         Command::Bench { spawns } => bench(spawns),
+        Command::Gen {
+            account,
+            targets,
+            out,
+        } => generate(&account, &targets, &out),
         Command::Demo { json } => runtime()
             .and_then(|rt| rt.block_on(demo::run(json)))
             .map(|()| ExitCode::SUCCESS),
@@ -309,13 +331,13 @@ fn gas(artifact: Option<&Path>, json: bool) -> Result<ExitCode, String> {
     if json {
         let rows: Vec<serde_json::Value> = ours
             .iter()
-            .enumerate()
-            .map(|(i, r)| {
+            .map(|r| {
                 let mut v =
                     serde_json::json!({ "key": r.key, "operation": r.operation, "gas": r.gas });
                 if let Some(t) = &theirs {
-                    v["other"] = t[i].gas.into();
+                    v["other"] = t.iter().find(|o| o.key == r.key).map(|o| o.gas).into();
                 }
+
                 v
             })
             .collect();
@@ -340,22 +362,59 @@ fn gas(artifact: Option<&Path>, json: bool) -> Result<ExitCode, String> {
         header.push("difference".to_owned());
     }
     table.set_header(header);
-    for (i, r) in ours.iter().enumerate() {
+    for r in &ours {
         let mut row = vec![
             Cell::new(r.operation),
             Cell::new(r.gas).set_alignment(CellAlignment::Right),
         ];
         if let Some(t) = &theirs {
-            row.push(Cell::new(t[i].gas).set_alignment(CellAlignment::Right));
-            row.push(
-                Cell::new(format!("{:+}", t[i].gas as i64 - r.gas as i64))
-                    .set_alignment(CellAlignment::Right),
-            );
+            let (gas, diff) = match t.iter().find(|o| o.key == r.key) {
+                Some(o) => (
+                    o.gas.to_string(),
+                    format!("{:+}", o.gas as i64 - r.gas as i64),
+                ),
+                None => ("-".to_owned(), "-".to_owned()),
+            };
+            row.push(Cell::new(gas).set_alignment(CellAlignment::Right));
+            row.push(Cell::new(diff).set_alignment(CellAlignment::Right));
         }
         table.add_row(row);
     }
     println!("{table}");
     println!("transaction gas on anvil (Prague), 21,000 base and calldata included; each operation is its own transaction");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn generate(account: &Path, targets: &[String], out: &Path) -> Result<ExitCode, String> {
+    let mut generator = sessionkit_gen::Generator::new()
+        .account_abi(account)
+        .out_dir(out)
+        .emit_rerun_if_changed(false);
+    for target in targets {
+        let (name, path) = target.split_once('=').ok_or_else(|| {
+            format!("--target {target:?}: expected NAME=PATH, e.g. erc20=abi/ERC20.json")
+        })?;
+        generator = generator.target(name, path);
+    }
+    let started = Instant::now();
+    let written = generator.generate().map_err(|e| e.to_string())?;
+    for file in &written {
+        println!(
+            "{} {}",
+            if file.changed {
+                "wrote    "
+            } else {
+                "unchanged"
+            },
+            file.path.display()
+        );
+    }
+    println!(
+        "{} files ({} changed) in {:.1} ms",
+        written.len(),
+        written.iter().filter(|f| f.changed).count(),
+        started.elapsed().as_secs_f64() * 1e3
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -371,7 +430,60 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1e3)
 }
 
+/// A synthetic target ABI of `n` functions with a mix of parameter kinds (elementary, static
+/// tuples, fixed arrays, dynamic parameters, an overload every tenth function).
+fn synthetic_abi(n: usize) -> alloy::json_abi::JsonAbi {
+    let param =
+        |name: &str, ty: &str| serde_json::json!({"name": name, "type": ty, "internalType": ty});
+    let items: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            let name = if i % 10 == 9 { format!("fn{}", i - 1) } else { format!("fn{i}") };
+            let mut inputs = vec![param("to", "address"), param("amount", "uint256")];
+            match i % 5 {
+                0 => inputs.push(param("data", "bytes")),
+                1 => inputs.push(serde_json::json!({
+                    "name": "order", "type": "tuple", "internalType": "struct Lib.Order",
+                    "components": [param("maker", "address"), param("deadline", "uint64"), param("salt", "bytes32")]
+                })),
+                2 => inputs.push(param("path", "address[4]")),
+                3 => inputs.push(param("delta", "int24")),
+                _ => inputs.push(param("ids", "uint256[]")),
+            }
+            if i % 10 == 9 {
+                inputs.push(param("flag", "bool"));
+            }
+            serde_json::json!({"type": "function", "name": name, "inputs": inputs, "outputs": [], "stateMutability": "nonpayable"})
+        })
+        .collect();
+    serde_json::from_value(serde_json::Value::Array(items)).expect("a valid ABI")
+}
+
+/// Median render time of `generator` over `runs` runs.
+fn render_time(generator: &sessionkit_gen::Generator, runs: usize) -> Result<Duration, String> {
+    let mut times = Vec::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        generator.render().map_err(|e| e.to_string())?;
+        times.push(started.elapsed());
+    }
+    times.sort();
+    Ok(percentile(&times, 50.0))
+}
+
 fn bench(spawns: usize) -> Result<ExitCode, String> {
+    let account: alloy::json_abi::JsonAbi =
+        serde_json::from_str(sessionkit::contracts::session_account::ABI)
+            .map_err(|e| e.to_string())?;
+    let generator = sessionkit_gen::Generator::new().account_abi_json(account.clone());
+    println!(
+        "generator: account ABI rendered in {} (median of 20; target <= 200 ms)",
+        ms(render_time(&generator, 20)?)
+    );
+    let generator = generator.target_abi_json("synthetic", synthetic_abi(1000));
+    println!(
+        "generator: account + a 1,000-function target rendered in {} (median of 5; target <= 200 ms)",
+        ms(render_time(&generator, 5)?)
+    );
     let rt = runtime()?;
     let mut ready = Vec::new();
     for _ in 0..spawns.max(1) {
@@ -413,6 +525,15 @@ fn bench(spawns: usize) -> Result<ExitCode, String> {
             ms(percentile(&times, 95.0)),
             if failed > 0 { format!("; {failed} did not pass") } else { String::new() }
         );
+    }
+    let rows = rt
+        .block_on(async {
+            let h = sessionkit::harness::Harness::builder().try_spawn().await?;
+            sessionkit::gas::measure(&h).await
+        })
+        .map_err(|e| e.to_string())?;
+    for r in rows {
+        println!("gas: {:<95} {:>8}", r.operation, r.gas);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -191,7 +191,7 @@ fn simulate_reports_bad_input_in_one_line() {
 
 #[test]
 fn every_command_has_help_with_an_example() {
-    for command in ["check", "demo", "gas", "simulate", "bench"] {
+    for command in ["check", "demo", "gas", "simulate", "bench", "gen"] {
         let out = bin().args([command, "--help"]).output().unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "{command}");
@@ -199,5 +199,72 @@ fn every_command_has_help_with_an_example() {
             text.contains("Example"),
             "{command} --help has an example:\n{text}"
         );
+    }
+}
+
+#[test]
+fn gen_writes_bindings_once_and_reports_bad_input_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let account = format!(
+        "{}/tests/fixtures/minimal-account.abi.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let erc20 = format!(
+        "erc20={}/crates/sessionkit-gen/tests/fixtures/ERC20.abi.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let run = || {
+        bin()
+            .args(["gen", "--account", &account, "--target", &erc20, "--out"])
+            .arg(dir.path())
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(String::from_utf8_lossy(&first.stdout).contains("3 files (3 changed)"));
+    let text = std::fs::read_to_string(dir.path().join("erc20.rs")).unwrap();
+    assert!(
+        text.starts_with("// @generated") && text.contains("0xa9059cbb"),
+        "{}",
+        &text[..200]
+    );
+    let second = run();
+    assert!(String::from_utf8_lossy(&second.stdout).contains("3 files (0 changed)"));
+
+    for (args, want) in [
+        (
+            vec!["--account", "/nonexistent/abi.json"],
+            "/nonexistent/abi.json",
+        ),
+        (
+            vec!["--account", account.as_str(), "--target", "erc20"],
+            "NAME=PATH",
+        ),
+        (
+            vec![
+                "--account",
+                account.as_str(),
+                "--target",
+                "fn=/nonexistent/x.json",
+            ],
+            "/nonexistent/x.json",
+        ),
+    ] {
+        let out = bin()
+            .arg("gen")
+            .args(&args)
+            .arg("--out")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(want), "{stderr}");
     }
 }

@@ -344,6 +344,9 @@ impl Scenario {
         if route == Route::Sponsored {
             out.insert("executeWithSig");
         }
+        if route == Route::UserOp {
+            out.extend(["validateUserOp", "executeUserOp"]);
+        }
         for step in &self.steps {
             match step {
                 Step::Revoke(..) => {
@@ -374,16 +377,19 @@ impl Scenario {
         out
     }
 
-    /// How a run of this scenario is labelled: "session key", "owner, sponsored", ….
-    pub fn path_label(&self, route: Route) -> String {
+    /// How a run of this scenario is labelled: "session key", "owner, sponsored",
+    /// "session key, user op (factory account)", ….
+    pub fn path_label(&self, deployment: Deployment, route: Route) -> String {
         let who = match self.role {
             Role::Owner => "owner",
             Role::Session => "session key",
             Role::Stranger => "stranger",
         };
-        match route {
-            Route::Direct => who.to_owned(),
-            Route::Sponsored => format!("{who}, sponsored"),
+        match (route, deployment) {
+            (Route::Direct, _) => who.to_owned(),
+            (Route::Sponsored, _) => format!("{who}, sponsored"),
+            (Route::UserOp, Deployment::Eip7702) => format!("{who}, user op (7702)"),
+            (Route::UserOp, Deployment::Standalone) => format!("{who}, user op (factory account)"),
         }
     }
 }
@@ -486,9 +492,11 @@ pub enum Status {
 pub struct RunResult {
     /// The scenario's name.
     pub scenario: &'static str,
+    /// The deployment.
+    pub deployment: Deployment,
     /// The route.
     pub route: Route,
-    /// "session key", "owner, sponsored", ….
+    /// "session key", "owner, sponsored", "session key, user op (7702)", ….
     pub path: String,
     /// How it went.
     pub status: Status,
@@ -522,18 +530,55 @@ impl Default for Config {
     }
 }
 
-/// The (scenario, route) runs selected by `filter`.
-pub fn selected(filter: Option<&str>) -> Vec<(Scenario, Route)> {
+/// How the account under test is deployed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Deployment {
+    /// An EOA delegated to the account with EIP-7702.
+    Eip7702,
+    /// A standalone account deployed by the factory (ERC-4337 only here).
+    Standalone,
+}
+
+/// One run: a scenario on one deployment through one route.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// The scenario.
+    pub scenario: Scenario,
+    /// The deployment.
+    pub deployment: Deployment,
+    /// The route.
+    pub route: Route,
+}
+
+/// The runs selected by `filter`: each scenario through the routes it names on the 7702 smart
+/// EOA and, when it names both direct routes (it is about the policies, not about one entry
+/// point), also as a user operation on the 7702 smart EOA and on a factory-deployed account.
+pub fn selected(filter: Option<&str>) -> Vec<Run> {
     let filter = filter.map(str::to_lowercase);
-    scenarios()
-        .into_iter()
-        .filter(|s| {
-            filter
-                .as_ref()
-                .is_none_or(|f| s.name.to_lowercase().contains(f))
-        })
-        .flat_map(|s| s.routes.iter().map(move |r| (s.clone(), *r)))
-        .collect()
+    let mut runs = Vec::new();
+    for s in scenarios().into_iter().filter(|s| {
+        filter
+            .as_ref()
+            .is_none_or(|f| s.name.to_lowercase().contains(f))
+    }) {
+        for route in s.routes {
+            runs.push(Run {
+                scenario: s.clone(),
+                deployment: Deployment::Eip7702,
+                route: *route,
+            });
+        }
+        if s.routes == BOTH {
+            for deployment in [Deployment::Eip7702, Deployment::Standalone] {
+                runs.push(Run {
+                    scenario: s.clone(),
+                    deployment,
+                    route: Route::UserOp,
+                });
+            }
+        }
+    }
+    runs
 }
 
 /// Runs the selected scenarios; `on_result` sees each result as it comes. Results are returned
@@ -555,11 +600,19 @@ pub async fn run(
         let on_result = on_result.clone();
         let config = config.clone();
         jobs.push(tokio::spawn(async move {
-            let (h, env) = setup(&config).await?;
+            let (h, env, standalone) = setup(&config).await?;
             let mut snapshot = h.snapshot().await?;
             loop {
                 let next = queue.lock().expect("queue lock").pop_front();
-                let Some((i, (scenario, route))) = next else {
+                let Some((
+                    i,
+                    Run {
+                        scenario,
+                        deployment,
+                        route,
+                    },
+                )) = next
+                else {
                     break;
                 };
                 let started = Instant::now();
@@ -568,13 +621,22 @@ pub async fn run(
                     .into_iter()
                     .filter(|f| !config.artifact.functions.contains(*f))
                     .collect();
-                let (status, gas) = if !missing.is_empty() {
-                    (
-                        Status::NotApplicable(format!("the account has no {}", missing.join(", "))),
-                        0,
-                    )
+                let env = match deployment {
+                    Deployment::Eip7702 => Ok(&env),
+                    Deployment::Standalone => standalone.as_ref(),
+                };
+                let not_applicable = if !missing.is_empty() {
+                    Some(format!("the account has no {}", missing.join(", ")))
+                } else if let Err(why) = env {
+                    Some(String::clone(why))
                 } else {
-                    let outcome = play(&h, &env, &scenario, route).await;
+                    None
+                };
+                let (status, gas) = if let Some(why) = not_applicable {
+                    (Status::NotApplicable(why), 0)
+                } else {
+                    let env = env.expect("checked above");
+                    let outcome = play(&h, env, &scenario, route).await;
                     h.revert(snapshot).await?;
                     snapshot = h.snapshot().await?;
                     match outcome {
@@ -585,8 +647,9 @@ pub async fn run(
                 };
                 let result = RunResult {
                     scenario: scenario.name,
+                    deployment,
                     route,
-                    path: scenario.path_label(route),
+                    path: scenario.path_label(deployment, route),
                     status,
                     gas,
                     time: started.elapsed(),
@@ -608,8 +671,9 @@ pub async fn run(
     Ok(results.into_iter().map(|(_, r)| r).collect())
 }
 
-/// Spawns a harness with the artifact as the implementation and prepares the account.
-pub async fn setup(config: &Config) -> Result<(Harness, Env), HarnessError> {
+/// Spawns a harness with the artifact as the implementation and prepares the accounts: the
+/// 7702 smart EOA, and a factory-deployed account with the same owner (or why there is none).
+pub async fn setup(config: &Config) -> Result<(Harness, Env, Result<Env, String>), HarnessError> {
     let h = Harness::builder()
         .root(&config.root)
         .implementation(config.artifact.bytecode.clone())
@@ -639,7 +703,26 @@ pub async fn setup(config: &Config) -> Result<(Harness, Env), HarnessError> {
         },
     );
     eoa.execute_as_owner(&env.owner, &[mint]).await?;
-    Ok((h, env))
+    let standalone = match h.factory_account(&env.owner, B256::ZERO).await {
+        Ok(account) => {
+            h.set_balance(account, U256::from(10u64).pow(U256::from(19)))
+                .await?;
+            let mint = Call::contract(
+                h.token,
+                &TestToken::mintCall {
+                    to: account,
+                    amount: U256::from(1_000_000u64),
+                },
+            );
+            eoa.execute_as_owner(&env.owner, &[mint]).await?;
+            Ok(Env {
+                account,
+                ..env.clone()
+            })
+        }
+        Err(why) => Err(why),
+    };
+    Ok((h, env, standalone))
 }
 
 /// Why a run stopped.
@@ -737,7 +820,7 @@ async fn play(
 ) -> Result<u64, StepFailure> {
     let sender = match route {
         Route::Direct => env.owner.clone(),
-        Route::Sponsored => env.sponsor.clone(),
+        Route::Sponsored | Route::UserOp => env.sponsor.clone(),
     };
     let now = h.timestamp().await?;
     let mut gas = 0;

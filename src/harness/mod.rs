@@ -1,5 +1,5 @@
-//! A local chain for end-to-end tests: anvil (Prague) with the session account and the
-//! fixtures deployed, funded EOAs upgraded with real type-4 transactions, time travel, and
+//! A local chain for end-to-end tests: anvil (Prague) with the session account, the fixtures
+//! and EntryPoint v0.8 (at its canonical address) deployed, funded EOAs upgraded with real type-4 transactions, time travel, and
 //! snapshots.
 //!
 //! ```no_run
@@ -17,12 +17,14 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use alloy::network::TransactionBuilder;
 use alloy::node_bindings::{Anvil, AnvilInstance};
 use alloy::primitives::{Address, Bytes, U256};
 use alloy::providers::ext::AnvilApi;
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::rpc::types::TransactionRequest;
 use alloy::signers::local::PrivateKeySigner;
+use alloy::sol_types::SolCall;
 
 mod session;
 
@@ -131,6 +133,10 @@ impl HarnessBuilder {
             .connect_http(anvil.endpoint_url())
             .erased();
         let deployer = PrivateKeySigner::from(anvil.keys()[0].clone());
+        let bundled = self
+            .implementation
+            .as_ref()
+            .is_none_or(|code| code.as_ref() == contracts::session_account::BYTECODE);
         let bytecode = self
             .implementation
             .unwrap_or_else(|| contracts::session_account::BYTECODE.to_vec().into());
@@ -164,6 +170,39 @@ impl HarnessBuilder {
             "deploying Reverter",
         )
         .await?;
+        crate::userop::deploy_entry_point(&provider, &deployer).await?;
+        let factory = match (bundled, contracts::factory_bytecode()) {
+            (true, Some(code)) => {
+                let mut code = code.to_vec();
+                code.extend_from_slice(&implementation.into_word().0);
+                Some(
+                    client::deploy(&provider, &deployer, code.into(), "deploying the factory")
+                        .await?,
+                )
+            }
+            _ => None,
+        };
+        let paymaster = client::deploy(
+            &provider,
+            &deployer,
+            contracts::test_paymaster::BYTECODE.to_vec().into(),
+            "deploying TestPaymaster",
+        )
+        .await?;
+        let deposit = TransactionRequest::default()
+            .with_to(paymaster)
+            .with_value(U256::from(10u64).pow(U256::from(20)))
+            .with_input(contracts::TestPaymaster::depositCall {}.abi_encode());
+        client::send_signed(
+            &provider,
+            &deployer,
+            deposit,
+            200_000,
+            anvil.chain_id(),
+            Duration::from_secs(10),
+            "funding TestPaymaster",
+        )
+        .await?;
         let chain_id = anvil.chain_id();
         Ok(Harness {
             anvil: std::sync::Mutex::new(Some(anvil)),
@@ -175,6 +214,8 @@ impl HarnessBuilder {
             token,
             receiver,
             reverter,
+            factory,
+            paymaster,
             ready,
         })
     }
@@ -197,6 +238,10 @@ pub struct Harness {
     pub receiver: Address,
     /// The Reverter fixture (`fail()` always reverts).
     pub reverter: Address,
+    /// The factory of standalone accounts (bundled account only).
+    factory: Option<Address>,
+    /// A paymaster that sponsors every user operation (funded with an EntryPoint deposit).
+    pub paymaster: Address,
     ready: Duration,
 }
 
@@ -256,6 +301,59 @@ impl Harness {
         owner: &PrivateKeySigner,
     ) -> Result<SmartEoa<DynProvider>, HarnessError> {
         Ok(SmartEoa::new(self.provider.clone(), owner.address(), self.implementation).await?)
+    }
+
+    /// The factory of standalone accounts, or why there is none.
+    pub fn factory(&self) -> Result<Address, String> {
+        self.factory.ok_or_else(|| {
+            "there is no factory: the standalone deployment belongs to the bundled account"
+                .to_owned()
+        })
+    }
+
+    /// Where the factory deploys `owner`'s account with `salt`.
+    pub async fn predict_factory_account(
+        &self,
+        owner: Address,
+        salt: alloy::primitives::B256,
+    ) -> Result<Address, String> {
+        let factory = self.factory()?;
+        crate::userop::ISessionAccountFactory::new(factory, &self.provider)
+            .getAddress(owner, salt)
+            .call()
+            .await
+            .map_err(|e| format!("factory.getAddress: {e}"))
+    }
+
+    /// A standalone account of `owner` deployed by the factory with `salt`, or why there is
+    /// none (the factory is part of the bundled account; a foreign artifact has none).
+    pub async fn factory_account(
+        &self,
+        owner: &PrivateKeySigner,
+        salt: alloy::primitives::B256,
+    ) -> Result<Address, String> {
+        let factory = self.factory()?;
+        let account = self.predict_factory_account(owner.address(), salt).await?;
+        let data = crate::userop::ISessionAccountFactory::createAccountCall {
+            owner: owner.address(),
+            salt,
+        }
+        .abi_encode();
+        let tx = TransactionRequest::default()
+            .with_to(factory)
+            .with_input(data);
+        client::send_signed(
+            &self.provider,
+            &self.deployer,
+            tx,
+            1_000_000,
+            self.chain_id,
+            Duration::from_secs(10),
+            "deploying a factory account",
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        Ok(account)
     }
 
     /// A client for the account at `account`.

@@ -38,6 +38,9 @@ pub enum Route {
     Direct,
     /// `executeWithSig` signed by the actor, sent and paid for by a sponsor.
     Sponsored,
+    /// An ERC-4337 user operation signed by the actor, submitted by a bundler (the sponsor)
+    /// through EntryPoint v0.8's `handleOps`.
+    UserOp,
 }
 
 /// Who acts on the account.
@@ -228,7 +231,7 @@ impl<'h> SessionProbe<'h> {
     /// The transaction for `calls` and who sends it.
     fn transaction(&self, calls: &[Call]) -> (PrivateKeySigner, TransactionRequest) {
         let input = match self.route {
-            Route::Direct => execute_call(calls).abi_encode(),
+            Route::Direct | Route::UserOp => execute_call(calls).abi_encode(),
             Route::Sponsored => {
                 let uid = B256::random();
                 let signature = signing::sign_wrapped_calls(
@@ -248,7 +251,7 @@ impl<'h> SessionProbe<'h> {
         };
         let sender = match self.route {
             Route::Direct => self.actor.key().clone(),
-            Route::Sponsored => self.sponsor.clone(),
+            Route::Sponsored | Route::UserOp => self.sponsor.clone(),
         };
         let tx = TransactionRequest::default()
             .with_from(sender.address())
@@ -270,7 +273,6 @@ impl<'h> SessionProbe<'h> {
         calls: &[Call],
         timestamp: u64,
     ) -> Result<Outcome, HarnessError> {
-        let (sender, tx) = self.transaction(calls);
         let predicted = match &self.actor {
             Actor::Session { spec, .. } => Some(simulator::simulate(
                 spec,
@@ -281,25 +283,90 @@ impl<'h> SessionProbe<'h> {
             )),
             _ => None,
         };
-        let chain = match self.h.call_at(&tx, timestamp).await? {
-            Ok(()) => {
-                let sent = self.h.send_at(&sender, tx, timestamp).await?;
-                self.gas.push(sent.gas_used);
-                if let Some(Decision::Allowed { usage }) = &predicted {
-                    self.usage = usage.clone();
-                }
-                Ok(sent.gas_used)
+        let chain = if self.route == Route::UserOp {
+            self.run_user_op(calls, timestamp).await?
+        } else {
+            let (sender, tx) = self.transaction(calls);
+            match self.h.call_at(&tx, timestamp).await? {
+                Ok(()) => Ok(self.h.send_at(&sender, tx, timestamp).await?.gas_used),
+                Err(data) => Err(match AccountError::decode(&data) {
+                    Some(e) => ChainRefusal::Account(e),
+                    None => ChainRefusal::Other(data),
+                }),
             }
-            Err(data) => Err(match AccountError::decode(&data) {
-                Some(e) => ChainRefusal::Account(e),
-                None => ChainRefusal::Other(data),
-            }),
         };
+        if let Ok(gas) = chain {
+            self.gas.push(gas);
+            if let Some(Decision::Allowed { usage }) = &predicted {
+                self.usage = usage.clone();
+            }
+        }
         Ok(Outcome {
             timestamp,
             chain,
             predicted,
         })
+    }
+
+    /// Builds and signs a user operation for `calls`, asks the EntryPoint (an `eth_call` of
+    /// `handleOps` at `timestamp`) and, when it accepts, mines the bundle at `timestamp`. A
+    /// refusal in validation (`FailedOp` AA24 / AA22) becomes the direct path's error
+    /// (InvalidSignature / SessionExpired); a refusal in execution is the account's error from
+    /// the EntryPoint's `UserOperationRevertReason` (the operation is mined, the batch is not).
+    async fn run_user_op(
+        &mut self,
+        calls: &[Call],
+        timestamp: u64,
+    ) -> Result<Result<u64, ChainRefusal>, HarnessError> {
+        use crate::userop::{IEntryPoint, UserOps, ENTRY_POINT};
+        use alloy::sol_types::{SolEvent, SolInterface};
+        let mut ops = UserOps::new(self.h.provider().clone(), self.account).await?;
+        // The account never pays gas for a scoped session key: a paymaster does.
+        if !matches!(self.actor, Actor::Owner(_)) {
+            ops = ops.paymaster(self.h.paymaster);
+        }
+        let op = ops.build(self.actor.key(), calls).await?;
+        let hash = ops.hash(&op).await?;
+        let tx = TransactionRequest::default()
+            .with_from(self.sponsor.address())
+            .with_to(ENTRY_POINT)
+            .with_input(
+                IEntryPoint::handleOpsCall {
+                    ops: vec![op],
+                    beneficiary: self.sponsor.address(),
+                }
+                .abi_encode(),
+            );
+        if let Err(data) = self.h.call_at(&tx, timestamp).await? {
+            let refusal = match IEntryPoint::IEntryPointErrors::abi_decode(&data) {
+                Ok(IEntryPoint::IEntryPointErrors::FailedOp(e)) if e.reason.starts_with("AA24") => {
+                    ChainRefusal::Account(AccountError::InvalidSignature {
+                        msg_sender: self.actor.key().address(),
+                        this_address: self.account,
+                    })
+                }
+                Ok(IEntryPoint::IEntryPointErrors::FailedOp(e)) if e.reason.starts_with("AA22") => {
+                    ChainRefusal::Account(AccountError::SessionExpired)
+                }
+                _ => ChainRefusal::Other(data),
+            };
+            return Ok(Err(refusal));
+        }
+        let sent = self.h.send_at(&self.sponsor.clone(), tx, timestamp).await?;
+        for log in sent.receipt.inner.logs() {
+            if log.address() != ENTRY_POINT {
+                continue;
+            }
+            if let Ok(event) = IEntryPoint::UserOperationRevertReason::decode_log_data(log.data()) {
+                if event.userOpHash == hash {
+                    return Ok(Err(match AccountError::decode(&event.revertReason) {
+                        Some(e) => ChainRefusal::Account(e),
+                        None => ChainRefusal::Other(event.revertReason),
+                    }));
+                }
+            }
+        }
+        Ok(Ok(sent.gas_used))
     }
 
     /// What the account reports is left of limit `id`, checked against the simulator.

@@ -1,0 +1,513 @@
+//! ERC-4337 user operations through EntryPoint v0.8: build, estimate, sign (as the owner or as
+//! a session key), submit with `handleOps` from a bundler wallet, and decode what went wrong
+//! into the same typed [`Error`]s as the direct path.
+//!
+//! The account validates the signature (owner or live session key) and reports a session's
+//! expiry as `validUntil`; the session's policies are enforced when the EntryPoint calls
+//! `executeUserOp`, with the account's own errors. A batch is
+//! `executeUserOp.selector ‖ abi.encode(Call[])`.
+
+use alloy::eips::eip7702::SignedAuthorization;
+use alloy::network::TransactionBuilder;
+use alloy::primitives::{address, b256, Address, Bytes, FixedBytes, B256, U256};
+use alloy::providers::Provider;
+use alloy::rpc::types::state::{AccountOverride, StateOverride};
+use alloy::rpc::types::TransactionRequest;
+use alloy::signers::local::PrivateKeySigner;
+use alloy::signers::SignerSync;
+use alloy::sol;
+use alloy::sol_types::{SolCall, SolEvent, SolInterface, SolValue};
+
+use crate::call::Call;
+use crate::client::{self, Sent};
+use crate::contracts::SessionAccount;
+use crate::error::{AccountError, Error, RevertContext};
+
+/// EntryPoint v0.8's canonical address.
+pub const ENTRY_POINT: Address = address!("0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108");
+/// The deterministic deployment proxy that puts the EntryPoint at its canonical address.
+pub const DEPLOYER: Address = address!("0x4e59b44847b379578588920ca78fbf26c0b4956c");
+/// The salt of EntryPoint v0.8's canonical deployment.
+pub const ENTRY_POINT_SALT: B256 =
+    b256!("0x0a59dbff790c23c976a548690c27297883cc66b4c67024f9117b0238995e35e9");
+/// `initCode` of a 7702 sender's user operation: the EntryPoint reads the delegate from code.
+pub const EIP7702_MARKER: [u8; 20] = {
+    let mut m = [0u8; 20];
+    m[0] = 0x77;
+    m[1] = 0x02;
+    m
+};
+
+sol! {
+    /// A v0.8 user operation, packed.
+    #[derive(Debug, PartialEq, Eq)]
+    struct PackedUserOperation {
+        address sender;
+        uint256 nonce;
+        bytes initCode;
+        bytes callData;
+        bytes32 accountGasLimits;
+        uint256 preVerificationGas;
+        bytes32 gasFees;
+        bytes paymasterAndData;
+        bytes signature;
+    }
+
+    /// The parts of EntryPoint v0.8 this module uses.
+    #[sol(rpc)]
+    interface IEntryPoint {
+        function handleOps(PackedUserOperation[] calldata ops, address payable beneficiary) external;
+        function getUserOpHash(PackedUserOperation calldata userOp) external view returns (bytes32);
+        function getNonce(address sender, uint192 key) external view returns (uint256 nonce);
+        function depositTo(address account) external payable;
+        function balanceOf(address account) external view returns (uint256);
+        error FailedOp(uint256 opIndex, string reason);
+        error FailedOpWithRevert(uint256 opIndex, string reason, bytes inner);
+        event UserOperationEvent(bytes32 indexed userOpHash, address indexed sender, address indexed paymaster, uint256 nonce, bool success, uint256 actualGasCost, uint256 actualGasUsed);
+        event UserOperationRevertReason(bytes32 indexed userOpHash, address indexed sender, uint256 nonce, bytes revertReason);
+    }
+
+    /// The account's ERC-4337 entry points.
+    interface IAccount4337 {
+        function validateUserOp(PackedUserOperation calldata userOp, bytes32 userOpHash, uint256 missingAccountFunds) external returns (uint256 validationData);
+        function executeUserOp(PackedUserOperation calldata userOp, bytes32 userOpHash) external;
+    }
+
+    /// The standalone account factory.
+    #[sol(rpc)]
+    interface ISessionAccountFactory {
+        function createAccount(address owner, bytes32 salt) external returns (address account);
+        function getAddress(address owner, bytes32 salt) external view returns (address);
+    }
+}
+
+/// Gas for a paymaster's validation (the test paymaster needs a few thousand).
+pub const PAYMASTER_VERIFICATION_GAS: u128 = 50_000;
+
+/// `paymasterAndData` in v0.8's layout: the paymaster, its validation and postOp gas limits
+/// (16 bytes each), no data.
+pub fn paymaster_and_data(paymaster: Address, verification_gas: u128, post_op_gas: u128) -> Bytes {
+    let mut data = paymaster.to_vec();
+    data.extend_from_slice(&verification_gas.to_be_bytes());
+    data.extend_from_slice(&post_op_gas.to_be_bytes());
+    data.into()
+}
+
+/// The callData of a user operation that runs `calls`.
+pub fn batch_call_data(calls: &[Call]) -> Bytes {
+    let calls: Vec<SessionAccount::Call> = calls.iter().map(SessionAccount::Call::from).collect();
+    let mut data = IAccount4337::executeUserOpCall::SELECTOR.to_vec();
+    data.extend_from_slice(&calls.abi_encode());
+    data.into()
+}
+
+/// `initCode` that deploys a standalone account through `factory`.
+pub fn factory_init_code(factory: Address, owner: Address, salt: B256) -> Bytes {
+    let mut code = factory.to_vec();
+    code.extend_from_slice(&ISessionAccountFactory::createAccountCall { owner, salt }.abi_encode());
+    code.into()
+}
+
+fn pack(high: u128, low: u128) -> B256 {
+    let mut word = [0u8; 32];
+    word[..16].copy_from_slice(&high.to_be_bytes());
+    word[16..].copy_from_slice(&low.to_be_bytes());
+    B256::from(word)
+}
+
+/// What the EntryPoint did with a submitted user operation.
+#[derive(Debug, Clone)]
+pub struct OpReceipt {
+    /// The bundle transaction.
+    pub sent: Sent,
+    /// The operation's hash.
+    pub user_op_hash: B256,
+    /// Gas the EntryPoint charged the operation for (`actualGasUsed`).
+    pub actual_gas_used: u64,
+}
+
+/// Builds, signs and submits user operations for one sender.
+#[derive(Debug, Clone)]
+pub struct UserOps<P> {
+    provider: P,
+    chain_id: u64,
+    sender: Address,
+    /// `initCode` for the next operation (7702 marker, or the factory call of an undeployed
+    /// standalone account).
+    init_code: Bytes,
+    /// The 7702 delegate to assume when hashing a first 7702 operation.
+    delegate: Option<Address>,
+    /// The paymaster that pays for the operations, if any.
+    paymaster: Option<Address>,
+}
+
+impl<P: Provider + Clone> UserOps<P> {
+    /// Operations for `sender`, already deployed or delegated.
+    pub async fn new(provider: P, sender: Address) -> Result<Self, Error> {
+        let chain_id = provider
+            .get_chain_id()
+            .await
+            .map_err(rpc("reading the chain id"))?;
+        Ok(UserOps {
+            provider,
+            chain_id,
+            sender,
+            init_code: Bytes::new(),
+            delegate: None,
+            paymaster: None,
+        })
+    }
+
+    /// Has `paymaster` pay for the operations. The account never pays gas for a scoped
+    /// session key (it could be drained through fees), so a session key's operations need one;
+    /// the owner's and a wildcard session's may go without.
+    pub fn paymaster(mut self, paymaster: Address) -> Self {
+        self.paymaster = Some(paymaster);
+        self
+    }
+
+    /// The first operation of a 7702 sender that is not delegated yet: it carries the 7702
+    /// marker, and its bundle carries the authorization delegating to `delegate`.
+    pub fn first_7702(mut self, delegate: Address) -> Self {
+        self.init_code = EIP7702_MARKER.to_vec().into();
+        self.delegate = Some(delegate);
+        self
+    }
+
+    /// The first operation of a standalone account: deploys it through `factory`.
+    pub fn first_standalone(mut self, factory: Address, owner: Address, salt: B256) -> Self {
+        self.init_code = factory_init_code(factory, owner, salt);
+        self
+    }
+
+    /// The sender.
+    pub fn sender(&self) -> Address {
+        self.sender
+    }
+
+    /// Builds and signs an operation running `calls`, signed by `signer` (the owner or a
+    /// session key). Gas limits come from estimates of the validation and the execution.
+    pub async fn build(
+        &self,
+        signer: &PrivateKeySigner,
+        calls: &[Call],
+    ) -> Result<PackedUserOperation, Error> {
+        let nonce = IEntryPoint::new(ENTRY_POINT, &self.provider)
+            .getNonce(self.sender, alloy::primitives::Uint::<192, 3>::ZERO)
+            .call()
+            .await
+            .map_err(|e| Error::Rpc {
+                action: "reading the EntryPoint nonce".into(),
+                message: e.to_string(),
+            })?;
+        let fees = self
+            .provider
+            .estimate_eip1559_fees()
+            .await
+            .map_err(rpc("estimating fees"))?;
+        let mut op = PackedUserOperation {
+            sender: self.sender,
+            nonce,
+            initCode: self.init_code.clone(),
+            callData: batch_call_data(calls),
+            accountGasLimits: pack(500_000, 2_000_000),
+            preVerificationGas: U256::ZERO,
+            gasFees: pack(fees.max_priority_fee_per_gas, fees.max_fee_per_gas),
+            paymasterAndData: self
+                .paymaster
+                .map(|p| paymaster_and_data(p, PAYMASTER_VERIFICATION_GAS, 0))
+                .unwrap_or_default(),
+            signature: Bytes::new(),
+        };
+        self.sign(signer, &mut op).await?;
+        // Estimates run against the signed operation (the account recovers the signer).
+        let (verification, call) = self.estimate(&op).await;
+        op.accountGasLimits = pack(u128::from(verification), u128::from(call));
+        op.preVerificationGas = U256::from(pre_verification_gas(&op));
+        self.sign(signer, &mut op).await?;
+        Ok(op)
+    }
+
+    /// Signs `op` in place: the 65-byte signature over the EntryPoint's `userOpHash`.
+    pub async fn sign(
+        &self,
+        signer: &PrivateKeySigner,
+        op: &mut PackedUserOperation,
+    ) -> Result<B256, Error> {
+        op.signature = Bytes::new();
+        let hash = self.hash(op).await?;
+        let signature = signer.sign_hash_sync(&hash).map_err(|e| Error::Rpc {
+            action: "signing the user operation".into(),
+            message: e.to_string(),
+        })?;
+        op.signature = signature.as_bytes().to_vec().into();
+        Ok(hash)
+    }
+
+    /// The EntryPoint's hash of `op` (with the 7702 delegate in place when not yet delegated).
+    pub async fn hash(&self, op: &PackedUserOperation) -> Result<B256, Error> {
+        let data = IEntryPoint::getUserOpHashCall { userOp: op.clone() }.abi_encode();
+        let tx = TransactionRequest::default()
+            .with_to(ENTRY_POINT)
+            .with_input(data);
+        let mut call = self.provider.call(tx);
+        if let Some(delegate) = self.delegate {
+            let mut code = vec![0xef, 0x01, 0x00];
+            code.extend_from_slice(delegate.as_slice());
+            let mut overrides = StateOverride::default();
+            overrides.insert(
+                self.sender,
+                AccountOverride {
+                    code: Some(code.into()),
+                    ..Default::default()
+                },
+            );
+            call = call.overrides(overrides);
+        }
+        let out = call.await.map_err(rpc("hashing the user operation"))?;
+        B256::abi_decode(&out).map_err(|e| Error::Rpc {
+            action: "hashing the user operation".into(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Gas for validation and execution, from `eth_estimateGas` as the EntryPoint would call
+    /// the account, with room for the EntryPoint's own work; generous defaults where the
+    /// account cannot be called yet (not deployed or not delegated).
+    async fn estimate(&self, op: &PackedUserOperation) -> (u64, u64) {
+        let hash = self.hash(op).await.unwrap_or_default();
+        let as_entry_point = |data: Vec<u8>| {
+            TransactionRequest::default()
+                .with_from(ENTRY_POINT)
+                .with_to(self.sender)
+                .with_input(data)
+        };
+        let ready = self.init_code.is_empty();
+        let verification = if ready {
+            // With a prefund to pay, as the EntryPoint asks when the deposit is short; the
+            // EntryPoint's own checks around the call (and the 7702 delegate lookup) need room.
+            let data = IAccount4337::validateUserOpCall {
+                userOp: op.clone(),
+                userOpHash: hash,
+                missingAccountFunds: U256::from(1),
+            }
+            .abi_encode();
+            self.provider
+                .estimate_gas(as_entry_point(data))
+                .await
+                .map(|g| g.saturating_sub(21_000) * 3 / 2 + 50_000)
+                .unwrap_or(300_000)
+        } else {
+            400_000
+        };
+        let call = if ready {
+            let data = IAccount4337::executeUserOpCall {
+                userOp: op.clone(),
+                userOpHash: hash,
+            }
+            .abi_encode();
+            // Below the EntryPoint's 40,000 penalty threshold for unused execution gas.
+            self.provider
+                .estimate_gas(as_entry_point(data))
+                .await
+                .map(|g| g.saturating_sub(21_000) + 20_000)
+                .unwrap_or(1_000_000)
+        } else {
+            1_000_000
+        };
+        (verification, call)
+    }
+
+    /// Submits `ops` in one `handleOps` transaction from `bundler` (with `authorization` for a
+    /// 7702 sender's first operation), and returns the receipt of the first operation, or its
+    /// failure as a typed error.
+    pub async fn submit(
+        &self,
+        bundler: &PrivateKeySigner,
+        op: PackedUserOperation,
+        authorization: Option<SignedAuthorization>,
+        ctx: &RevertContext,
+    ) -> Result<OpReceipt, Error> {
+        let user_op_hash = self.hash(&op).await?;
+        let mut tx = TransactionRequest::default()
+            .with_to(ENTRY_POINT)
+            .with_input(
+                IEntryPoint::handleOpsCall {
+                    ops: vec![op],
+                    beneficiary: bundler.address(),
+                }
+                .abi_encode(),
+            );
+        if let Some(auth) = authorization {
+            use alloy::network::TransactionBuilder7702;
+            tx = tx.with_authorization_list(vec![auth]);
+        }
+        let gas = match self
+            .provider
+            .estimate_gas(tx.clone().with_from(bundler.address()))
+            .await
+        {
+            Ok(gas) => gas,
+            Err(e) => {
+                return Err(match e.as_error_resp().and_then(|r| r.as_revert_data()) {
+                    // A scoped session key's operation without a paymaster fails validation
+                    // like a bad signature: say which it is.
+                    Some(data) if self.paymaster.is_none() && ctx.session_signer.is_some_and(|s| s != self.sender) => {
+                        match entry_point_error(&data, ctx) {
+                            Error::InvalidSignature { account, .. } => Error::EntryPoint {
+                                account,
+                                reason: "AA24 signature error: a scoped session key's operation needs a paymaster \
+                                         (the account never pays gas for it), or the key has no live session"
+                                    .into(),
+                            },
+                            other => other,
+                        }
+                    }
+                    Some(data) => entry_point_error(&data, ctx),
+                    None => rpc("submitting the user operation")(e),
+                });
+            }
+        };
+        let sent = client::send_signed(
+            &self.provider,
+            bundler,
+            tx,
+            gas,
+            self.chain_id,
+            std::time::Duration::from_secs(30),
+            "submitting the user operation",
+        )
+        .await?;
+        let mut actual_gas_used = 0;
+        for log in sent.receipt.inner.logs() {
+            if log.address() != ENTRY_POINT {
+                continue;
+            }
+            if let Ok(event) = IEntryPoint::UserOperationRevertReason::decode_log_data(log.data()) {
+                if event.userOpHash == user_op_hash {
+                    return Err(Error::from_revert(&event.revertReason, ctx));
+                }
+            }
+            if let Ok(event) = IEntryPoint::UserOperationEvent::decode_log_data(log.data()) {
+                if event.userOpHash == user_op_hash {
+                    actual_gas_used = u64::try_from(event.actualGasUsed).unwrap_or(u64::MAX);
+                    if !event.success {
+                        return Err(Error::Failed {
+                            action: "the user operation".into(),
+                            tx: sent.hash,
+                        });
+                    }
+                }
+            }
+        }
+        Ok(OpReceipt {
+            sent,
+            user_op_hash,
+            actual_gas_used,
+        })
+    }
+}
+
+/// A cost for the bundler's share that the EntryPoint does not measure: the transaction's
+/// base cost and the operation's calldata.
+pub fn pre_verification_gas(op: &PackedUserOperation) -> u64 {
+    let encoded = op.abi_encode();
+    let calldata: u64 = encoded.iter().map(|b| if *b == 0 { 4 } else { 16 }).sum();
+    21_000 + calldata + 10_000
+}
+
+/// Turns a `handleOps` revert into a typed error: the EntryPoint's `FailedOp` codes map to the
+/// direct path's errors (AA24 → invalid signature, AA22 → expired); anything else names the
+/// code and what to do.
+pub fn entry_point_error(data: &[u8], ctx: &RevertContext) -> Error {
+    match IEntryPoint::IEntryPointErrors::abi_decode(data) {
+        Ok(IEntryPoint::IEntryPointErrors::FailedOp(e)) => failed_op(&e.reason, None, ctx),
+        Ok(IEntryPoint::IEntryPointErrors::FailedOpWithRevert(e)) => {
+            failed_op(&e.reason, Some(&e.inner), ctx)
+        }
+        Err(_) => Error::from_revert(data, ctx),
+    }
+}
+
+fn failed_op(reason: &str, inner: Option<&Bytes>, ctx: &RevertContext) -> Error {
+    let account = ctx.account;
+    if reason.starts_with("AA24") {
+        let signer = ctx.expected_signer.unwrap_or_default();
+        return Error::InvalidSignature {
+            account,
+            expected: ctx.expected_signer,
+            recovered: signer,
+        };
+    }
+    if reason.starts_with("AA22") {
+        return Error::SessionExpired {
+            account,
+            signer: ctx.session_signer,
+            expired_at: ctx.expires_at,
+        };
+    }
+    if let Some(inner) = inner {
+        if let Some(error) = AccountError::decode(inner) {
+            return Error::Account { account, error };
+        }
+    }
+    Error::EntryPoint {
+        account,
+        reason: reason.to_owned(),
+    }
+}
+
+/// Deploys EntryPoint v0.8 at its canonical address through the deterministic deployment
+/// proxy (present on anvil), unless it is there already.
+pub async fn deploy_entry_point(
+    provider: &impl Provider,
+    deployer: &PrivateKeySigner,
+) -> Result<(), Error> {
+    let code = provider
+        .get_code_at(ENTRY_POINT)
+        .await
+        .map_err(rpc("reading the EntryPoint's code"))?;
+    if !code.is_empty() {
+        return Ok(());
+    }
+    let mut data = ENTRY_POINT_SALT.to_vec();
+    data.extend_from_slice(crate::contracts::entry_point::INIT_CODE);
+    let tx = TransactionRequest::default()
+        .with_to(DEPLOYER)
+        .with_input(data);
+    let chain_id = provider
+        .get_chain_id()
+        .await
+        .map_err(rpc("reading the chain id"))?;
+    client::send_signed(
+        provider,
+        deployer,
+        tx,
+        6_000_000,
+        chain_id,
+        std::time::Duration::from_secs(30),
+        "deploying the EntryPoint",
+    )
+    .await?;
+    let code = provider
+        .get_code_at(ENTRY_POINT)
+        .await
+        .map_err(rpc("reading the EntryPoint's code"))?;
+    if code.is_empty() {
+        return Err(Error::Rpc {
+            action: "deploying the EntryPoint".into(),
+            message: format!("nothing was deployed at {ENTRY_POINT}: is the deterministic deployer at {DEPLOYER}?"),
+        });
+    }
+    Ok(())
+}
+
+fn rpc(action: &str) -> impl Fn(alloy::transports::TransportError) -> Error + '_ {
+    move |e| Error::Rpc {
+        action: action.to_owned(),
+        message: e.to_string(),
+    }
+}
+
+/// The selector of `executeUserOp`.
+pub const EXECUTE_USER_OP: FixedBytes<4> = FixedBytes(IAccount4337::executeUserOpCall::SELECTOR);
