@@ -13,9 +13,8 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sessionkit"))
-}
+mod common;
+use common::{bin, run};
 
 /// Copies the account's sources into a temporary Foundry project with `edit` applied to
 /// PolicyEngine.sol, builds it with forge, and returns the account's artifact.
@@ -97,13 +96,11 @@ async fn a_broken_lifetime_check_fails_exactly_the_scenarios_that_pin_it() {
     );
 
     // The command line says so with its exit code.
-    let out = bin()
+    let out = run(bin()
         .arg("check")
         .arg("--artifact")
         .arg(&artifact)
-        .args(["--filter", "lifetime", "--jobs", "1"])
-        .output()
-        .unwrap();
+        .args(["--filter", "lifetime", "--jobs", "1"]));
     assert_eq!(
         out.status.code(),
         Some(1),
@@ -117,11 +114,9 @@ async fn a_broken_lifetime_check_fails_exactly_the_scenarios_that_pin_it() {
 fn check_runs_the_suite_and_writes_junit() {
     let dir = tempfile::tempdir().unwrap();
     let junit = dir.path().join("report.xml");
-    let out = bin()
+    let out = run(bin()
         .args(["check", "--filter", "allowance", "--jobs", "1", "--junit"])
-        .arg(&junit)
-        .output()
-        .unwrap();
+        .arg(&junit));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -150,13 +145,12 @@ fn an_artifact_without_execute_with_sig_reports_sponsored_runs_as_not_applicable
     abi.retain(|e| e["name"] != "executeWithSig");
     let path = dir.path().join("NoSig.json");
     std::fs::write(&path, artifact.to_string()).unwrap();
-    let out = bin()
-        .arg("check")
-        .arg("--artifact")
-        .arg(&path)
-        .args(["--filter", "wildcard key", "--jobs", "1"])
-        .output()
-        .unwrap();
+    let out = run(bin().arg("check").arg("--artifact").arg(&path).args([
+        "--filter",
+        "wildcard key",
+        "--jobs",
+        "1",
+    ]));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
     assert!(
@@ -189,12 +183,7 @@ fn bad_input_is_a_one_line_error() {
         (no_session, "lacks the session functions"),
     ];
     for (path, want) in cases {
-        let out = bin()
-            .arg("check")
-            .arg("--artifact")
-            .arg(&path)
-            .output()
-            .unwrap();
+        let out = run(bin().arg("check").arg("--artifact").arg(&path));
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{stderr}");
         assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
@@ -203,17 +192,12 @@ fn bad_input_is_a_one_line_error() {
             "{stderr}"
         );
     }
-    let out = bin()
-        .args(["check", "--filter", "no such scenario"])
-        .output()
-        .unwrap();
+    let out = run(bin().args(["check", "--filter", "no such scenario"]));
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("selects no scenario"));
-    let out = bin()
+    let out = run(bin()
         .args(["check"])
-        .env("SESSIONKIT_ANVIL", "/nonexistent/anvil")
-        .output()
-        .unwrap();
+        .env("SESSIONKIT_ANVIL", "/nonexistent/anvil"));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("SESSIONKIT_ANVIL"), "{stderr}");
@@ -245,11 +229,9 @@ fn anvils_with(marker: &str) -> Vec<u32> {
 fn no_anvil_outlives_a_run_even_a_killed_one() {
     let marker = format!("SESSIONKIT_TEST_MARKER=no-leftover-{}", std::process::id());
     let (key, value) = marker.split_once('=').unwrap();
-    let out = bin()
+    let out = run(bin()
         .args(["check", "--filter", "expiry", "--jobs", "2"])
-        .env(key, value)
-        .output()
-        .unwrap();
+        .env(key, value));
     assert!(out.status.success());
     assert_eq!(
         anvils_with(&marker),

@@ -1,10 +1,7 @@
 //! The user-facing commands: demo, gas, simulate, and every command's help.
 
-use std::process::Command;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sessionkit"))
-}
+mod common;
+use common::{bin, run};
 
 fn sample(name: &str) -> String {
     format!("{}/examples/simulate/{name}", env!("CARGO_MANIFEST_DIR"))
@@ -12,7 +9,7 @@ fn sample(name: &str) -> String {
 
 #[test]
 fn demo_walks_through_the_guide_with_each_denial_decoded() {
-    let out = bin().args(["demo", "--json"]).output().unwrap();
+    let out = run(bin().args(["demo", "--json"]));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -60,7 +57,7 @@ fn demo_walks_through_the_guide_with_each_denial_decoded() {
     }
     assert!(step("done")["seconds"].as_f64().unwrap() < 30.0);
 
-    let text = bin().arg("demo").output().unwrap();
+    let text = run(bin().arg("demo"));
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(
         text.contains("upgraded it with an EIP-7702 authorization") && text.contains("(gas "),
@@ -71,7 +68,7 @@ fn demo_walks_through_the_guide_with_each_denial_decoded() {
 
 #[test]
 fn gas_reports_every_operation_as_json() {
-    let out = bin().args(["gas", "--json"]).output().unwrap();
+    let out = run(bin().args(["gas", "--json"]));
     assert!(
         out.status.success(),
         "{}",
@@ -99,7 +96,7 @@ fn gas_reports_every_operation_as_json() {
 
 #[test]
 fn simulate_decides_each_call_from_hand_written_json() {
-    let out = bin()
+    let out = run(bin()
         .args([
             "simulate",
             "--spec",
@@ -109,9 +106,7 @@ fn simulate_decides_each_call_from_hand_written_json() {
             "--usage",
             &sample("usage.json"),
         ])
-        .args(["--at", "2024-10-04T12:00:00Z", "--each"])
-        .output()
-        .unwrap();
+        .args(["--at", "2024-10-04T12:00:00Z", "--each"]));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "a denial exits 1: {stdout}");
     let lines: Vec<&str> = stdout.lines().collect();
@@ -128,19 +123,16 @@ fn simulate_decides_each_call_from_hand_written_json() {
     assert!(lines[4].starts_with("call 4: denied (call_policies[0].constraints[1].limit): AllowanceExceeded: 200 of the allowance 250"), "{stdout}");
 
     // One batch: the first denial decides, as on chain.
-    let out = bin()
-        .args([
-            "simulate",
-            "--spec",
-            &sample("spec.json"),
-            "--calls",
-            &sample("calls.json"),
-            "--at",
-            "1728043200",
-            "--json",
-        ])
-        .output()
-        .unwrap();
+    let out = run(bin().args([
+        "simulate",
+        "--spec",
+        &sample("spec.json"),
+        "--calls",
+        &sample("calls.json"),
+        "--at",
+        "1728043200",
+        "--json",
+    ]));
     let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(line["decision"], "denied");
     assert_eq!(line["call"], 2);
@@ -181,7 +173,7 @@ fn simulate_reports_bad_input_in_one_line() {
         ),
     ];
     for (args, want) in cases {
-        let out = bin().arg("simulate").args(&args).output().unwrap();
+        let out = run(bin().arg("simulate").args(&args));
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{stderr}");
         assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
@@ -192,7 +184,7 @@ fn simulate_reports_bad_input_in_one_line() {
 #[test]
 fn every_command_has_help_with_an_example() {
     for command in ["check", "demo", "gas", "simulate", "bench", "gen"] {
-        let out = bin().args([command, "--help"]).output().unwrap();
+        let out = run(bin().args([command, "--help"]));
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "{command}");
         assert!(
@@ -213,14 +205,12 @@ fn gen_writes_bindings_once_and_reports_bad_input_in_one_line() {
         "erc20={}/crates/sessionkit-gen/tests/fixtures/ERC20.abi.json",
         env!("CARGO_MANIFEST_DIR")
     );
-    let run = || {
-        bin()
+    let generate = || {
+        run(bin()
             .args(["gen", "--account", &account, "--target", &erc20, "--out"])
-            .arg(dir.path())
-            .output()
-            .unwrap()
+            .arg(dir.path()))
     };
-    let first = run();
+    let first = generate();
     assert!(
         first.status.success(),
         "{}",
@@ -233,7 +223,7 @@ fn gen_writes_bindings_once_and_reports_bad_input_in_one_line() {
         "{}",
         &text[..200]
     );
-    let second = run();
+    let second = generate();
     assert!(String::from_utf8_lossy(&second.stdout).contains("3 files (0 changed)"));
 
     for (args, want) in [
@@ -255,13 +245,7 @@ fn gen_writes_bindings_once_and_reports_bad_input_in_one_line() {
             "/nonexistent/x.json",
         ),
     ] {
-        let out = bin()
-            .arg("gen")
-            .args(&args)
-            .arg("--out")
-            .arg(dir.path())
-            .output()
-            .unwrap();
+        let out = run(bin().arg("gen").args(&args).arg("--out").arg(dir.path()));
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{stderr}");
         assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
