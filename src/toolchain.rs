@@ -280,7 +280,7 @@ impl Toolchain {
                 source: Source::EnvVar,
             });
         }
-        if let Some(path) = self.find_on_path(tool.binary()) {
+        if let Some(path) = self.find_tool_on_path(tool.binary()) {
             return Ok(Resolved {
                 tool,
                 path,
@@ -362,6 +362,21 @@ impl Toolchain {
     }
 
     /// The first executable file called `name` in the `PATH` this toolchain sees.
+    /// A tool on `PATH`, skipping npm's `node_modules/.bin` launchers: those are Node.js
+    /// scripts that start the native binary as their child, so they cost a Node start-up, and
+    /// stopping the launcher leaves the real process running (an anvil would outlive its
+    /// harness). `npm test` puts them on `PATH`; the pinned native binary is used instead.
+    fn find_tool_on_path(&self, name: &str) -> Option<PathBuf> {
+        let path_var = self.vars.get("PATH")?;
+        std::env::split_paths(path_var)
+            .filter(|dir| {
+                !(dir.ends_with(".bin")
+                    && dir.parent().is_some_and(|p| p.ends_with("node_modules")))
+            })
+            .map(|dir| dir.join(name))
+            .find(|candidate| is_executable(candidate))
+    }
+
     fn find_on_path(&self, name: &str) -> Option<PathBuf> {
         let path_var = self.vars.get("PATH")?;
         std::env::split_paths(path_var)
@@ -398,6 +413,30 @@ mod tests {
             fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
         }
         path
+    }
+
+    #[test]
+    fn npm_launchers_on_path_are_skipped_for_the_native_binary() {
+        let tmp = tempfile::tempdir().unwrap();
+        let launchers = tmp.path().join("node_modules").join(".bin");
+        executable(&launchers, "anvil");
+        let native = Tool::Anvil.npm_path(tmp.path()).unwrap();
+        executable(native.parent().unwrap(), "anvil");
+        let resolved = Toolchain::isolated(tmp.path())
+            .var("PATH", &launchers)
+            .install(false)
+            .resolve(Tool::Anvil)
+            .unwrap();
+        assert_eq!(resolved.path, native);
+        assert_eq!(resolved.source, Source::Npm);
+        // Any other directory on PATH is still the user's own install.
+        let own = tmp.path().join("bin");
+        let theirs = executable(&own, "anvil");
+        let resolved = Toolchain::isolated(tmp.path())
+            .var("PATH", std::env::join_paths([&launchers, &own]).unwrap())
+            .resolve(Tool::Anvil)
+            .unwrap();
+        assert_eq!(resolved.path, theirs);
     }
 
     #[test]
