@@ -430,34 +430,6 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1e3)
 }
 
-/// A synthetic target ABI of `n` functions with a mix of parameter kinds (elementary, static
-/// tuples, fixed arrays, dynamic parameters, an overload every tenth function).
-fn synthetic_abi(n: usize) -> alloy::json_abi::JsonAbi {
-    let param =
-        |name: &str, ty: &str| serde_json::json!({"name": name, "type": ty, "internalType": ty});
-    let items: Vec<serde_json::Value> = (0..n)
-        .map(|i| {
-            let name = if i % 10 == 9 { format!("fn{}", i - 1) } else { format!("fn{i}") };
-            let mut inputs = vec![param("to", "address"), param("amount", "uint256")];
-            match i % 5 {
-                0 => inputs.push(param("data", "bytes")),
-                1 => inputs.push(serde_json::json!({
-                    "name": "order", "type": "tuple", "internalType": "struct Lib.Order",
-                    "components": [param("maker", "address"), param("deadline", "uint64"), param("salt", "bytes32")]
-                })),
-                2 => inputs.push(param("path", "address[4]")),
-                3 => inputs.push(param("delta", "int24")),
-                _ => inputs.push(param("ids", "uint256[]")),
-            }
-            if i % 10 == 9 {
-                inputs.push(param("flag", "bool"));
-            }
-            serde_json::json!({"type": "function", "name": name, "inputs": inputs, "outputs": [], "stateMutability": "nonpayable"})
-        })
-        .collect();
-    serde_json::from_value(serde_json::Value::Array(items)).expect("a valid ABI")
-}
-
 /// Median render time of `generator` over `runs` runs.
 fn render_time(generator: &sessionkit_gen::Generator, runs: usize) -> Result<Duration, String> {
     let mut times = Vec::new();
@@ -479,7 +451,7 @@ fn bench(spawns: usize) -> Result<ExitCode, String> {
         "generator: account ABI rendered in {} (median of 20; target <= 200 ms)",
         ms(render_time(&generator, 20)?)
     );
-    let generator = generator.target_abi_json("synthetic", synthetic_abi(1000));
+    let generator = generator.target_abi_json("synthetic", sessionkit_gen::synthetic_abi(1000));
     println!(
         "generator: account + a 1,000-function target rendered in {} (median of 5; target <= 200 ms)",
         ms(render_time(&generator, 5)?)

@@ -367,6 +367,37 @@ pub fn simulate(
     Decision::Allowed { usage }
 }
 
+/// A policy's value rules: the per-call cap, then the value limit.
+struct ValueCheck<'a> {
+    max_value_per_use: U256,
+    limit: &'a Limit,
+    id: LimitId,
+}
+
+impl ValueCheck<'_> {
+    /// Checks `value` against the cap and charges it to the limit; on refusal, the limit
+    /// involved (none for the cap) and the contract's error.
+    fn charge(
+        &self,
+        usage: &mut Usage,
+        value: U256,
+        timestamp: u64,
+    ) -> Result<(), (Option<LimitId>, AccountError)> {
+        if value > self.max_value_per_use {
+            return Err((
+                None,
+                AccountError::MaxValueExceeded {
+                    value,
+                    max_value_per_use: self.max_value_per_use,
+                },
+            ));
+        }
+        usage
+            .charge(self.id, self.limit, value, timestamp)
+            .map_err(|e| (Some(self.id), e))
+    }
+}
+
 // The denial is built once per refused batch; boxing it would cost every allowed call.
 #[allow(clippy::result_large_err)]
 fn check_call(
@@ -411,22 +442,13 @@ fn check_call(
             };
             let policy = &spec.call_policies[i];
             denied.policy = Some(PolicyRef::Call(i));
-            if call.value > policy.max_value_per_use {
-                return fail(
-                    denied,
-                    AccountError::MaxValueExceeded {
-                        value: call.value,
-                        max_value_per_use: policy.max_value_per_use,
-                    },
-                );
-            }
-            if let Err(error) = usage.charge(
-                LimitId::CallValue(i),
-                &policy.value_limit,
-                call.value,
-                timestamp,
-            ) {
-                denied.limit = Some(LimitId::CallValue(i));
+            let value_check = ValueCheck {
+                max_value_per_use: policy.max_value_per_use,
+                limit: &policy.value_limit,
+                id: LimitId::CallValue(i),
+            };
+            if let Err((limit, error)) = value_check.charge(usage, call.value, timestamp) {
+                denied.limit = limit;
                 return fail(denied, error);
             }
             for (k, constraint) in policy.constraints.iter().enumerate() {
@@ -482,22 +504,13 @@ fn check_call(
             };
             let policy = &spec.transfer_policies[i];
             denied.policy = Some(PolicyRef::Transfer(i));
-            if call.value > policy.max_value_per_use {
-                return fail(
-                    denied,
-                    AccountError::MaxValueExceeded {
-                        value: call.value,
-                        max_value_per_use: policy.max_value_per_use,
-                    },
-                );
-            }
-            if let Err(error) = usage.charge(
-                LimitId::TransferValue(i),
-                &policy.value_limit,
-                call.value,
-                timestamp,
-            ) {
-                denied.limit = Some(LimitId::TransferValue(i));
+            let value_check = ValueCheck {
+                max_value_per_use: policy.max_value_per_use,
+                limit: &policy.value_limit,
+                id: LimitId::TransferValue(i),
+            };
+            if let Err((limit, error)) = value_check.charge(usage, call.value, timestamp) {
+                denied.limit = limit;
                 return fail(denied, error);
             }
             Ok(())

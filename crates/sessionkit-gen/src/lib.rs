@@ -95,6 +95,35 @@ pub use error::{Error, Result, Source};
 pub use generator::{Generator, WrittenFile, DEFAULT_ACCOUNT_MODULE, INDEX_FILE};
 pub use render::HEADER;
 
+/// A synthetic target ABI of `functions` functions with a mix of parameter kinds (elementary,
+/// static tuples, fixed arrays, dynamic parameters, an overload every tenth function), for
+/// measuring render time.
+pub fn synthetic_abi(functions: usize) -> JsonAbi {
+    use serde_json::{json, Value};
+    let param = |name: &str, ty: &str| json!({"name": name, "type": ty, "internalType": ty});
+    let items: Vec<Value> = (0..functions)
+        .map(|i| {
+            let name = if i % 10 == 9 { format!("fn{}", i - 1) } else { format!("fn{i}") };
+            let mut inputs = vec![param("to", "address"), param("amount", "uint256")];
+            match i % 5 {
+                0 => inputs.push(param("data", "bytes")),
+                1 => inputs.push(json!({
+                    "name": "order", "type": "tuple", "internalType": "struct Lib.Order",
+                    "components": [param("maker", "address"), param("deadline", "uint64"), param("salt", "bytes32")]
+                })),
+                2 => inputs.push(param("path", "address[4]")),
+                3 => inputs.push(param("delta", "int24")),
+                _ => inputs.push(param("ids", "uint256[]")),
+            }
+            if i % 10 == 9 {
+                inputs.push(param("flag", "bool"));
+            }
+            json!({"type": "function", "name": name, "inputs": inputs, "outputs": [], "stateMutability": "nonpayable"})
+        })
+        .collect();
+    serde_json::from_value(Value::Array(items)).expect("the synthetic ABI is valid")
+}
+
 /// Generates bindings for the account ABI at `account_abi` and the target ABIs `targets`
 /// (module name, path) into `OUT_DIR`: the one-liner for a build script. See [`Generator`] for
 /// the settings.
