@@ -446,17 +446,23 @@ fn bench(spawns: usize) -> Result<ExitCode, String> {
     let account: alloy::json_abi::JsonAbi =
         serde_json::from_str(sessionkit::contracts::session_account::ABI)
             .map_err(|e| e.to_string())?;
+    // A spinner on standard error names the phase running (hidden when not on a terminal).
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.enable_steady_tick(Duration::from_millis(100));
+    let say = |line: String| bar.suspend(|| println!("{line}"));
+    bar.set_message("rendering bindings");
     let generator = sessionkit_gen::Generator::new().account_abi_json(account.clone());
-    println!(
+    say(format!(
         "generator: account ABI rendered in {} (median of 20; target <= 200 ms)",
         ms(render_time(&generator, 20)?)
-    );
+    ));
     let generator = generator.target_abi_json("synthetic", sessionkit_gen::synthetic_abi(1000));
-    println!(
+    say(format!(
         "generator: account + a 1,000-function target rendered in {} (median of 5; target <= 200 ms)",
         ms(render_time(&generator, 5)?)
-    );
+    ));
     let rt = runtime()?;
+    bar.set_message("starting anvil");
     let mut ready = Vec::new();
     for _ in 0..spawns.max(1) {
         let h = rt
@@ -465,14 +471,15 @@ fn bench(spawns: usize) -> Result<ExitCode, String> {
         ready.push(h.ready_time());
     }
     ready.sort();
-    println!(
+    say(format!(
         "anvil ready: median {}, min {}, max {} over {} starts (target <= 60 ms)",
         ms(percentile(&ready, 50.0)),
         ms(ready[0]),
         ms(ready[ready.len() - 1]),
         ready.len()
-    );
+    ));
     for jobs in [1, 2] {
+        bar.set_message(format!("running the conformance suite with {jobs} job(s)"));
         let config = Config {
             jobs,
             ..Config::default()
@@ -488,7 +495,7 @@ fn bench(spawns: usize) -> Result<ExitCode, String> {
             .iter()
             .filter(|r| r.status != Status::Passed)
             .count();
-        println!(
+        say(format!(
             "suite, {jobs} job{}: {} runs in {:.2} s wall (target <= 3 s with 2 jobs); per run p50 {}, p95 {} (target p50 <= 20 ms){}",
             if jobs == 1 { "" } else { "s" },
             results.len(),
@@ -496,14 +503,16 @@ fn bench(spawns: usize) -> Result<ExitCode, String> {
             ms(percentile(&times, 50.0)),
             ms(percentile(&times, 95.0)),
             if failed > 0 { format!("; {failed} did not pass") } else { String::new() }
-        );
+        ));
     }
+    bar.set_message("measuring gas");
     let rows = rt
         .block_on(async {
             let h = sessionkit::harness::Harness::builder().try_spawn().await?;
             sessionkit::gas::measure(&h).await
         })
         .map_err(|e| e.to_string())?;
+    bar.finish_and_clear();
     for r in rows {
         println!("gas: {:<95} {:>8}", r.operation, r.gas);
     }
