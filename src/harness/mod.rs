@@ -171,16 +171,14 @@ impl HarnessBuilder {
         )
         .await?;
         crate::userop::deploy_entry_point(&provider, &deployer).await?;
-        let factory = match (bundled, contracts::factory_bytecode()) {
-            (true, Some(code)) => {
-                let mut code = code.to_vec();
-                code.extend_from_slice(&implementation.into_word().0);
-                Some(
-                    client::deploy(&provider, &deployer, code.into(), "deploying the factory")
-                        .await?,
-                )
-            }
-            _ => None,
+        // The factory clones the bundled account only: its owner convention is the bundled
+        // account's.
+        let factory = if bundled {
+            let mut code = contracts::session_account_factory::BYTECODE.to_vec();
+            code.extend_from_slice(&implementation.into_word().0);
+            Some(client::deploy(&provider, &deployer, code.into(), "deploying the factory").await?)
+        } else {
+            None
         };
         let paymaster = client::deploy(
             &provider,
