@@ -15,39 +15,9 @@ use sessionkit::policy::{CallPolicy, Condition, Limit, SessionSpec, TransferPoli
 use sessionkit::simulator::{LimitId, PolicyRef};
 use sessionkit::{AccountError, Call, Error};
 
-async fn harness() -> Harness {
-    Harness::builder()
-        .try_spawn()
-        .await
-        .unwrap_or_else(|e| panic!("cannot start the test chain: {e}"))
-}
-
-fn set_number(counter: Address, n: u64) -> Call {
-    Call::contract(
-        counter,
-        &Counter::setNumberCall {
-            newNumber: U256::from(n),
-        },
-    )
-}
-
-fn transfer(token: Address, to: Address, amount: u64) -> Call {
-    Call::contract(
-        token,
-        &TestToken::transferCall {
-            to,
-            value: U256::from(amount),
-        },
-    )
-}
-
-async fn number(h: &Harness) -> U256 {
-    Counter::new(h.counter, h.provider())
-        .number()
-        .call()
-        .await
-        .unwrap()
-}
+#[path = "common/chain.rs"]
+mod chain;
+use chain::{harness, number, set_number, transfer};
 
 async fn token_balance(h: &Harness, who: Address) -> U256 {
     TestToken::new(h.token, h.provider())

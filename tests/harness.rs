@@ -4,12 +4,9 @@
 use alloy::primitives::U256;
 use sessionkit::harness::{Harness, HarnessError};
 
-async fn harness() -> Harness {
-    Harness::builder()
-        .try_spawn()
-        .await
-        .unwrap_or_else(|e| panic!("cannot start the test chain: {e}"))
-}
+#[path = "common/chain.rs"]
+mod chain;
+use chain::harness;
 
 #[tokio::test]
 async fn a_port_in_use_is_a_clear_error() {

@@ -14,36 +14,16 @@ use alloy::rpc::types::trace::geth::{
 use alloy::rpc::types::TransactionRequest;
 use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolCall;
-use sessionkit::contracts::{Counter, TestToken};
+use sessionkit::contracts::TestToken;
 use sessionkit::error::RevertContext;
 use sessionkit::harness::Harness;
 use sessionkit::policy::{CallPolicy, Condition, Limit, SessionSpec};
 use sessionkit::userop::{IAccount4337, UserOps, ENTRY_POINT};
 use sessionkit::{AccountError, Call, Error};
 
-async fn harness() -> Harness {
-    Harness::builder()
-        .try_spawn()
-        .await
-        .unwrap_or_else(|e| panic!("cannot start the test chain: {e}"))
-}
-
-fn set_number(counter: Address, n: u64) -> Call {
-    Call::contract(
-        counter,
-        &Counter::setNumberCall {
-            newNumber: U256::from(n),
-        },
-    )
-}
-
-async fn number(h: &Harness) -> U256 {
-    Counter::new(h.counter, h.provider())
-        .number()
-        .call()
-        .await
-        .unwrap()
-}
+#[path = "common/chain.rs"]
+mod chain;
+use chain::{harness, number, set_number, transfer};
 
 fn ctx(account: Address, signer: Address) -> RevertContext {
     RevertContext {
@@ -65,16 +45,6 @@ fn token_spec(h: &Harness, key: Address, bob: Address, now: u64) -> SessionSpec 
         )
         .build_at(now)
         .unwrap()
-}
-
-fn transfer(token: Address, to: Address, amount: u64) -> Call {
-    Call::contract(
-        token,
-        &TestToken::transferCall {
-            to,
-            value: U256::from(amount),
-        },
-    )
 }
 
 #[tokio::test]

@@ -142,34 +142,13 @@ impl HarnessBuilder {
             .unwrap_or_else(|| contracts::session_account::BYTECODE.to_vec().into());
         let implementation =
             client::deploy(&provider, &deployer, bytecode, "deploying the account").await?;
-        let counter = client::deploy(
-            &provider,
-            &deployer,
-            contracts::counter::BYTECODE.to_vec().into(),
-            "deploying Counter",
-        )
-        .await?;
-        let token = client::deploy(
-            &provider,
-            &deployer,
-            contracts::test_token::BYTECODE.to_vec().into(),
-            "deploying TestToken",
-        )
-        .await?;
-        let receiver = client::deploy(
-            &provider,
-            &deployer,
-            contracts::eth_receiver::BYTECODE.to_vec().into(),
-            "deploying EthReceiver",
-        )
-        .await?;
-        let reverter = client::deploy(
-            &provider,
-            &deployer,
-            contracts::reverter::BYTECODE.to_vec().into(),
-            "deploying Reverter",
-        )
-        .await?;
+        let deploy = |code: &'static [u8], action: &'static str| {
+            client::deploy(&provider, &deployer, code.to_vec().into(), action)
+        };
+        let counter = deploy(contracts::counter::BYTECODE, "deploying Counter").await?;
+        let token = deploy(contracts::test_token::BYTECODE, "deploying TestToken").await?;
+        let receiver = deploy(contracts::eth_receiver::BYTECODE, "deploying EthReceiver").await?;
+        let reverter = deploy(contracts::reverter::BYTECODE, "deploying Reverter").await?;
         crate::userop::deploy_entry_point(&provider, &deployer).await?;
         // The factory clones the bundled account only: its owner convention is the bundled
         // account's.
@@ -180,10 +159,8 @@ impl HarnessBuilder {
         } else {
             None
         };
-        let paymaster = client::deploy(
-            &provider,
-            &deployer,
-            contracts::test_paymaster::BYTECODE.to_vec().into(),
+        let paymaster = deploy(
+            contracts::test_paymaster::BYTECODE,
             "deploying TestPaymaster",
         )
         .await?;
