@@ -210,7 +210,7 @@ impl Generator {
             &account_model.sol,
             "account",
             &self.account_module,
-            &account_model,
+            std::slice::from_ref(&account_model),
         )?;
         files.insert(file.clone(), content);
         index.modules.push(IndexModule {
@@ -223,7 +223,7 @@ impl Generator {
             let file = format!("{}.rs", target.module);
             files.insert(
                 file.clone(),
-                render_module(&target.sol, "target_module", &target.module, target)?,
+                render_module(&target.sol, "call_policy", &target.module, &target.policies)?,
             );
             index.modules.push(IndexModule {
                 module: target.module.clone(),

@@ -210,7 +210,11 @@ pub(crate) struct TargetModel {
     pub account_module: String,
     pub source: String,
     pub contract: String,
+    /// Rendered on its own (`sol_bindings`).
+    #[serde(skip)]
     pub sol: SolModel,
+    /// Rendered one by one (`call_policy`), not through the module's docs.
+    #[serde(skip)]
     pub policies: Vec<CallPolicy>,
 }
 

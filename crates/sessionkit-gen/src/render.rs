@@ -20,10 +20,6 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/account_docs.rs.hbs"),
     ),
     (
-        "target_module",
-        include_str!("../../../templates/target_module.rs.hbs"),
-    ),
-    (
         "target_docs",
         include_str!("../../../templates/target_docs.rs.hbs"),
     ),
@@ -111,39 +107,72 @@ pub(crate) fn render<T: Serialize>(template: &str, module: &str, data: &T) -> Re
 }
 
 /// Renders a module file: the `sol!` block (`sol_bindings` with `sol`), then the items of
-/// `template` with `data`. Both are parsed; the items are formatted with `prettyplease`, the
-/// `sol!` block keeps the template's layout (one Solidity declaration per line), which
-/// `prettyplease` would flow into a paragraph since it cannot format macro bodies.
-pub(crate) fn render_module<S: Serialize, T: Serialize>(
+/// `template` rendered once for each of `parts`, in order. Both are parsed; the items are
+/// formatted with `prettyplease`, the `sol!` block keeps the template's layout (one Solidity
+/// declaration per line), which `prettyplease` would flow into a paragraph since it cannot
+/// format macro bodies.
+///
+/// The parts are rendered, parsed and formatted on up to one thread per core: a 1,000-function
+/// target is one part per function. Formatting the parts one by one gives the text of formatting
+/// them as one file, since `prettyplease` ends every item with a line break and puts nothing
+/// between items.
+pub(crate) fn render_module<S: Serialize, T: Serialize + Sync>(
     sol: &S,
     template: &str,
     module: &str,
-    data: &T,
+    parts: &[T],
 ) -> Result<String> {
     let sol_text = render_text("sol_bindings", module, sol)?;
     parse("sol_bindings", module, &sol_text)?;
-    let items = parse(template, module, &render_text(template, module, data)?)?;
-    let out = if items.items.is_empty() {
+    let items = render_parts(template, module, parts)?;
+    Ok(if items.is_empty() {
         format!("{HEADER}{}\n", sol_text.trim_end())
     } else {
-        format!(
-            "{HEADER}{}\n\n{}",
-            sol_text.trim_end(),
-            prettyplease::unparse(&items)
-        )
+        format!("{HEADER}{}\n\n{items}", sol_text.trim_end())
+    })
+}
+
+/// The formatted items of `template` for each of `parts`, concatenated in order.
+fn render_parts<T: Serialize + Sync>(template: &str, module: &str, parts: &[T]) -> Result<String> {
+    let one = |part: &T| -> Result<String> {
+        let file = parse(template, module, &render_text(template, module, part)?)?;
+        // Each part parsed as a file of items without inner attributes, so the concatenation
+        // (what the user's compiler sees) parses too: no parse of the whole, possibly large file.
+        if file
+            .attrs
+            .iter()
+            .any(|a| matches!(a.style, syn::AttrStyle::Inner(_)))
+        {
+            return Err(bug(
+                template,
+                module,
+                "inner attributes in a module file".into(),
+            ));
+        }
+        Ok(if file.items.is_empty() {
+            String::new()
+        } else {
+            prettyplease::unparse(&file)
+        })
     };
-    // Both halves parsed as files of items without inner attributes, so their concatenation
-    // (what the user's compiler sees) parses too: no third parse of a possibly large file.
-    if items
-        .attrs
-        .iter()
-        .any(|a| matches!(a.style, syn::AttrStyle::Inner(_)))
-    {
-        return Err(bug(
-            template,
-            module,
-            "inner attributes in a module file".into(),
-        ));
+    let run = |chunk: &[T]| chunk.iter().map(one).collect::<Result<String>>();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(parts.len());
+    if threads <= 1 {
+        return run(parts);
     }
-    Ok(out)
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = parts
+            .chunks(parts.len().div_ceil(threads))
+            .map(|chunk| scope.spawn(move || run(chunk)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
 }
