@@ -1,7 +1,6 @@
 //! The user-facing commands: demo, gas, simulate, and every command's help.
 
-mod common;
-use common::{bin, run};
+use crate::common::{bin, run};
 
 fn sample(name: &str) -> String {
     format!("{}/examples/simulate/{name}", env!("CARGO_MANIFEST_DIR"))

@@ -1,5 +1,8 @@
-//! Running the `sessionkit` binary in tests: output captured in files (a grandchild that keeps
-//! a pipe open cannot hang the test) and a deadline (a stuck command fails the test instead).
+//! Helpers of the tests: running the `sessionkit` binary with output captured in files (a
+//! grandchild that keeps a pipe open cannot hang the test) and a deadline (a stuck command fails
+//! the test instead); `chain` for the tests on a local chain.
+
+pub mod chain;
 
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};

@@ -13,8 +13,7 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-mod common;
-use common::{bin, run};
+use crate::common::{bin, run};
 
 /// Copies the account's sources into a temporary Foundry project with `edit` applied to
 /// PolicyEngine.sol, builds it with forge, and returns the account's artifact.

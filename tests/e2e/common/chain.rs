@@ -1,8 +1,5 @@
 //! Helpers of the tests that run on a local chain: a harness, and the fixture calls they use.
 
-// Each test crate that includes this module uses a part of it.
-#![allow(dead_code)]
-
 use alloy::primitives::{Address, U256};
 use sessionkit::contracts::{Counter, TestToken};
 use sessionkit::harness::Harness;

@@ -21,8 +21,7 @@ use sessionkit::policy::{CallPolicy, Condition, Limit, SessionSpec};
 use sessionkit::userop::{IAccount4337, UserOps, ENTRY_POINT};
 use sessionkit::{AccountError, Call, Error};
 
-#[path = "common/chain.rs"]
-mod chain;
+use crate::common::chain;
 use chain::{harness, number, set_number, transfer};
 
 fn ctx(account: Address, signer: Address) -> RevertContext {

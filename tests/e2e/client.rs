@@ -15,8 +15,7 @@ use sessionkit::policy::{CallPolicy, Condition, Limit, SessionSpec, TransferPoli
 use sessionkit::simulator::{LimitId, PolicyRef};
 use sessionkit::{AccountError, Call, Error};
 
-#[path = "common/chain.rs"]
-mod chain;
+use crate::common::chain;
 use chain::{harness, number, set_number, transfer};
 
 async fn token_balance(h: &Harness, who: Address) -> U256 {

@@ -4,8 +4,7 @@
 use alloy::primitives::U256;
 use sessionkit::harness::{Harness, HarnessError};
 
-#[path = "common/chain.rs"]
-mod chain;
+use crate::common::chain;
 use chain::harness;
 
 #[tokio::test]
