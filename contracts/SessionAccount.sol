@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.29;
 
-import {EIP712} from "solady/utils/EIP712.sol";
+import {ERC1271} from "solady/accounts/ERC1271.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {IAccount} from "@account-abstraction/contracts/interfaces/IAccount.sol";
 import {IAccountExecute} from "@account-abstraction/contracts/interfaces/IAccountExecute.sol";
@@ -30,10 +30,7 @@ import {PolicyEngine} from "./libraries/PolicyEngine.sol";
 ///         a session that is not wildcard must be paid for by a paymaster (see validateUserOp).
 /// @dev All state lives in the ERC-7201 namespace of AccountStorage. A session's policies are
 ///      stored as the code of a data contract (SessionCodec), read with one EXTCODECOPY.
-contract SessionAccount is IMinimalAccount, IAccount, IAccountExecute, EIP712 {
-    /// @dev ERC-1271 magic value.
-    bytes4 private constant ERC1271_MAGIC = 0x1626ba7e;
-
+contract SessionAccount is IMinimalAccount, IAccount, IAccountExecute, ERC1271 {
     /// @dev The canonical ERC-4337 EntryPoint v0.8.
     address internal constant ENTRY_POINT = 0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108;
 
@@ -368,9 +365,45 @@ contract SessionAccount is IMinimalAccount, IAccount, IAccountExecute, EIP712 {
     //  Signatures
     // ------------------------------------------------------------------
 
-    /// @notice ERC-1271: whether `signature` is the owner's ECDSA signature of `hash`.
-    function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4) {
-        return _recover(hash, signature) == _owner() ? ERC1271_MAGIC : bytes4(0xffffffff);
+    // `isValidSignature(bytes32 hash, bytes signature)` (ERC-1271) is solady's ERC1271: it answers
+    // the ERC-7739 detection request (`hash` = 0x7739…7739, empty signature: 0x77390001), unwraps
+    // an ERC-6492 wrapper, and calls `_erc1271IsValidSignature` below.
+
+    /// @dev ERC-1271, so that a signature is valid for exactly one account:
+    ///      - every account accepts the owner's ERC-7739 nested typed data bound to this
+    ///        account's own EIP-712 domain ("MinimalAccount", "1", chain id, this address):
+    ///        `TypedDataSign` for an EIP-712 request (signature = `r ‖ s ‖ v ‖
+    ///        APP_DOMAIN_SEPARATOR ‖ contents ‖ contentsDescription ‖ uint16(length)`), and
+    ///        `PersonalSign(bytes prefixed)` for a message hash (signature = `r ‖ s ‖ v` over
+    ///        this account's typed-data digest of `PersonalSign{prefixed: hash}`);
+    ///      - a 7702 smart EOA (owner = the account's own address) also accepts the raw ECDSA
+    ///        signature of `hash` by its own key: that is the EOA's own signature, so ordinary
+    ///        wallets and Permit2 keep working for it. A factory account never accepts a raw
+    ///        signature of its owner's key, which would be just as valid for the owner's EOA and
+    ///        for every other account of that key (one permit spent on each of them).
+    ///      No safe-caller shortcut and no off-chain (gas price 0) shortcut: both would accept
+    ///      a signature that is not bound to this account. Session keys never sign for the
+    ///      account.
+    function _erc1271IsValidSignature(bytes32 hash, bytes calldata signature) internal view override returns (bool) {
+        address owner = _owner();
+        if (owner == address(this) && _recover(hash, signature) == owner) return true;
+        return _erc1271IsValidSignatureViaNestedEIP712(hash, signature);
+    }
+
+    /// @dev The key ERC-1271 signatures are checked against: the owner.
+    function _erc1271Signer() internal view override returns (address) {
+        return _owner();
+    }
+
+    /// @dev Plain ECDSA against the owner (low-s, 65 bytes), as everywhere else in the account;
+    ///      never an ERC-1271 call to the owner (for a 7702 EOA that would be this account).
+    function _erc1271IsValidSignatureNowCalldata(bytes32 hash, bytes calldata signature)
+        internal
+        view
+        override
+        returns (bool)
+    {
+        return _recover(hash, signature) == _owner();
     }
 
     /// @dev The owner: the 20-byte owner appended to this account's code when the account is a

@@ -127,9 +127,15 @@ contract FactoryTest is UserOpBase {
 
     function _assertStrangerPowerless() internal {
         bytes32 digest = keccak256("anything");
-        vm.assertEq(account.isValidSignature(digest, _signDigest(OWNER_PK, digest)), ERC1271_MAGIC, "owner's signature");
         vm.assertEq(
-            account.isValidSignature(digest, _signDigest(STRANGER_PK, digest)), bytes4(0xffffffff), "stranger's"
+            account.isValidSignature(digest, _personalSign(OWNER_PK, _acc(), digest)),
+            ERC1271_MAGIC,
+            "owner's signature (ERC-7739 PersonalSign)"
+        );
+        vm.assertEq(
+            account.isValidSignature(digest, _personalSign(STRANGER_PK, _acc(), digest)),
+            bytes4(0xffffffff),
+            "stranger's"
         );
 
         Call[] memory calls = _transfer(stranger, 1);

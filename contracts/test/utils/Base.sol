@@ -183,6 +183,40 @@ abstract contract Base {
         return _signDigest(pk, SessionHelpers.digest(address(account), block.chainid, w.hash()));
     }
 
+    /// @dev ERC-7739 `PersonalSign` signature by `pk` of the message hash `hash` for account
+    ///      `acct`: `r ‖ s ‖ v` over acct's typed-data digest of `PersonalSign{prefixed: hash}`.
+    function _personalSign(uint256 pk, address acct, bytes32 hash) internal view returns (bytes memory) {
+        bytes32 structHash = keccak256(abi.encode(keccak256("PersonalSign(bytes prefixed)"), hash));
+        return _signDigest(pk, SessionHelpers.digest(acct, block.chainid, structHash));
+    }
+
+    /// @dev ERC-7739 `TypedDataSign` signature by `pk`, for account `acct`, of the EIP-712
+    ///      request `contents` (a struct hash of type `contentsType`, whose name starts it) under
+    ///      the application's domain separator `appDomain` (implicit mode).
+    function _typedDataSign(
+        uint256 pk,
+        address acct,
+        bytes32 appDomain,
+        bytes32 contents,
+        string memory contentsName,
+        string memory contentsType
+    ) internal view returns (bytes memory) {
+        bytes32 typeHash = keccak256(
+            abi.encodePacked(
+                "TypedDataSign(",
+                contentsName,
+                " contents,string name,string version,uint256 chainId,address verifyingContract,bytes32 salt)",
+                contentsType
+            )
+        );
+        bytes32 structHash = keccak256(
+            abi.encode(typeHash, contents, keccak256("MinimalAccount"), keccak256("1"), block.chainid, acct, bytes32(0))
+        );
+        bytes32 d = keccak256(abi.encodePacked(hex"1901", appDomain, structHash));
+        return
+            abi.encodePacked(_signDigest(pk, d), appDomain, contents, contentsType, uint16(bytes(contentsType).length));
+    }
+
     /// @dev Grants `spec`, signed by the owner, submitted by an unrelated relayer.
     function _grant(SessionLib.SessionSpec memory spec) internal {
         bytes memory sig = _signSpec(OWNER_PK, spec);
