@@ -305,6 +305,23 @@ abstract contract UserOpScenarios is UserOpBase {
     }
 
     // ------------------------------------------------------------------
+    //  Nonces
+    // ------------------------------------------------------------------
+
+    /// @dev The attack: session user operations share the owner's nonce key 0, so a scoped
+    ///      session key that sees the owner's pending op (key 0, sequence n) submits its own op
+    ///      at the same nonce first, and the owner's op is dead (AA25).
+    function test_nonceGriefing_sessionBurnsOwnersPendingOp() public {
+        _grant(_transferSession());
+        PackedUserOperation memory ownerOp = _signedOp(OWNER_PK, _transfer(other, 5 ether));
+        PackedUserOperation memory grief = _sponsoredOp(SESSION_PK, _transfer(other, 1 ether));
+        vm.assertEq(grief.nonce, ownerOp.nonce, "same nonce");
+        _handleOk(grief);
+        _expectFailedOp(ownerOp, "AA25 invalid account nonce");
+        vm.assertEq(token.balanceOf(other), 1 ether, "only the session's op ran");
+    }
+
+    // ------------------------------------------------------------------
     //  Validation failures (the EntryPoint rejects the op: the bundle reverts)
     // ------------------------------------------------------------------
 
