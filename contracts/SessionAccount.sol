@@ -138,9 +138,11 @@ contract SessionAccount is IMinimalAccount, IAccount, IAccountExecute, ERC1271 {
 
     /// @notice ERC-4337 validation. `userOp.signature` is a 65-byte ECDSA signature of
     ///         `userOpHash` itself (EntryPoint v0.8's hash is already an EIP-712 digest).
-    ///         The owner's signature validates with no time range. A live session signer's
-    ///         validates only for `callData` that starts with `executeUserOp`'s selector (so a
-    ///         session can never reach another function as the account), with
+    ///         The owner's signature validates with no time range, at any nonce key. A live
+    ///         session signer's validates only for `callData` that starts with `executeUserOp`'s
+    ///         selector (so a session can never reach another function as the account), only at
+    ///         the nonce key equal to the signer's address (`uint192(nonce >> 64) ==
+    ///         uint160(signer)`, so a session cannot use up the owner's nonces), with
     ///         `validUntil = expiresAt - 1`; its policies are enforced in `executeUserOp`.
     ///         The account never pays gas for a scoped session key: an op signed by the signer
     ///         of a session that is not wildcard validates only if a paymaster pays for it
@@ -211,6 +213,10 @@ contract SessionAccount is IMinimalAccount, IAccount, IAccountExecute, ERC1271 {
             if gt(callData.length, 3) { selector := calldataload(callData.offset) }
         }
         if (selector != this.executeUserOp.selector) return SIG_VALIDATION_FAILED;
+        // A session's operations use its own nonce key, the signer's address (ERC-4337 nonce =
+        // key (192 bits) << 64 | sequence): a session key can never use up a sequence number of
+        // the owner's keys (key 0 is the owner's) or of another session.
+        if (userOp.nonce >> 64 != uint160(signer)) return SIG_VALIDATION_FAILED;
         // The account never pays gas for a scoped session key: a paymaster must (the session's
         // value limits do not cover the prefund). The EntryPoint requires a non-empty
         // paymasterAndData to hold at least the paymaster and its two gas limits.

@@ -92,6 +92,7 @@ contract Erc7562Test is UserOpBase {
         c.valid = valid;
         c.account = account;
         c.op = _op(_acc(), _one(address(token), 0, _transferData(other, 1 ether)));
+        if (pk != 0) c.op.nonce = ENTRY_POINT.getNonce(_acc(), _nonceKey(pk));
         if (callData.length != 0) c.op.callData = callData;
         if (sponsored) c.op.paymasterAndData = _paymasterAndData();
         c.hash = ENTRY_POINT.getUserOpHash(c.op);
@@ -115,6 +116,11 @@ contract Erc7562Test is UserOpBase {
         cs[at++] = _case("wildcard session, paymaster", true, WILDCARD_PK, "", true, wildcard);
         cs[at++] = _case("session, expiry in data", true, FAR_PK, "", true, _one(_headerSlot(vm.addr(FAR_PK))));
         cs[at++] = _case("session, execute callData", false, SESSION_PK, executeCall, true, session);
+        Case memory k = _case("session, owner's nonce key", false, SESSION_PK, "", true, session);
+        k.op.nonce = 0;
+        k.hash = ENTRY_POINT.getUserOpHash(k.op);
+        k.op.signature = _signDigest(SESSION_PK, k.hash);
+        cs[at++] = k;
         cs[at++] = _case("stranger", false, STRANGER_PK, "", true, _one(_headerSlot(stranger)));
         cs[at++] = _case("malformed signature", false, 0, "", false, _one(_headerSlot(address(0))));
         return at;
@@ -122,7 +128,7 @@ contract Erc7562Test is UserOpBase {
 
     /// @dev Every case on the 7702 account and on a standalone account.
     function _cases() internal returns (Case[] memory cs) {
-        cs = new Case[](20);
+        cs = new Case[](22);
         uint256 n = _casesOf(cs, 0);
         _useStandaloneAccount();
         n = _casesOf(cs, n);

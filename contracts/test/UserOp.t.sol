@@ -289,8 +289,7 @@ abstract contract UserOpScenarios is UserOpBase {
         _grant(_transferSession());
         PackedUserOperation[] memory ops = new PackedUserOperation[](2);
         ops[0] = _signedOp(OWNER_PK, _one(_acc(), 0, abi.encodeCall(SessionAccount.revokeSession, (sessionSigner))));
-        ops[1] = _op(_acc(), _transfer(other, 1 ether));
-        ops[1].nonce = ops[0].nonce + 1;
+        ops[1] = _opBy(SESSION_PK, _transfer(other, 1 ether));
         ops[1].paymasterAndData = _paymasterAndData();
         _sign(SESSION_PK, ops[1]);
         Outcome[] memory out = _handleAll(ops);
@@ -308,17 +307,46 @@ abstract contract UserOpScenarios is UserOpBase {
     //  Nonces
     // ------------------------------------------------------------------
 
-    /// @dev The attack: session user operations share the owner's nonce key 0, so a scoped
-    ///      session key that sees the owner's pending op (key 0, sequence n) submits its own op
-    ///      at the same nonce first, and the owner's op is dead (AA25).
-    function test_nonceGriefing_sessionBurnsOwnersPendingOp() public {
+    /// @dev Formerly: session user operations shared the owner's nonce key 0, so a scoped session
+    ///      key that saw the owner's pending op (key 0, sequence n) submitted its own op at the
+    ///      same nonce first, and the owner's op was dead (AA25). Now a session's op validates
+    ///      only at the nonce key of its signer: at key 0 it is refused (AA24) and the owner's
+    ///      op goes through.
+    function test_nonceGriefing_sessionBurnsOwnersPendingOp_refused() public {
         _grant(_transferSession());
         PackedUserOperation memory ownerOp = _signedOp(OWNER_PK, _transfer(other, 5 ether));
-        PackedUserOperation memory grief = _sponsoredOp(SESSION_PK, _transfer(other, 1 ether));
+        PackedUserOperation memory grief = _op(_acc(), _transfer(other, 1 ether));
+        grief.paymasterAndData = _paymasterAndData();
+        _sign(SESSION_PK, grief);
         vm.assertEq(grief.nonce, ownerOp.nonce, "same nonce");
-        _handleOk(grief);
-        _expectFailedOp(ownerOp, "AA25 invalid account nonce");
-        vm.assertEq(token.balanceOf(other), 1 ether, "only the session's op ran");
+        _expectFailedOp(grief, "AA24 signature error");
+        _handleOk(ownerOp);
+        vm.assertEq(token.balanceOf(other), 5 ether, "the owner's op ran");
+    }
+
+    /// @dev A session's ops run at its own key (the signer's address), independently of the
+    ///      owner's sequence; another key (another session's, or a random one) is refused.
+    function test_sessionNonceKey_isTheSigner() public {
+        _grant(_transferSession());
+        uint192 key = uint192(uint160(sessionSigner));
+        _handleOk(_sponsoredOp(SESSION_PK, _transfer(other, 1 ether)));
+        _handleOk(_sponsoredOp(SESSION_PK, _transfer(other, 1 ether)));
+        vm.assertEq(ENTRY_POINT.getNonce(_acc(), key), (uint256(key) << 64) | 2, "the session's key: sequence 2");
+        vm.assertEq(ENTRY_POINT.getNonce(_acc(), 0), 0, "the owner's key untouched");
+        uint192[3] memory wrong = [uint192(uint160(other)), key + 1, key | (uint192(1) << 160)];
+        for (uint256 i; i < wrong.length; ++i) {
+            PackedUserOperation memory op = _op(_acc(), _transfer(other, 1 ether));
+            op.nonce = ENTRY_POINT.getNonce(_acc(), wrong[i]);
+            op.paymasterAndData = _paymasterAndData();
+            _sign(SESSION_PK, op);
+            _expectFailedOp(op, "AA24 signature error");
+        }
+        // The owner may use any key, the session's included.
+        PackedUserOperation memory ownerOp = _op(_acc(), _transfer(other, 1 ether));
+        ownerOp.nonce = ENTRY_POINT.getNonce(_acc(), key);
+        _sign(OWNER_PK, ownerOp);
+        _handleOk(ownerOp);
+        vm.assertEq(token.balanceOf(other), 3 ether, "three ops ran");
     }
 
     // ------------------------------------------------------------------
@@ -379,7 +407,7 @@ abstract contract UserOpScenarios is UserOpBase {
             abi.encodePacked(bytes3(SessionAccount.executeUserOp.selector))
         ];
         for (uint256 i; i < callDatas.length; ++i) {
-            PackedUserOperation memory op = _op(_acc(), calls);
+            PackedUserOperation memory op = _opBy(SESSION_PK, calls);
             op.callData = callDatas[i];
             _sign(SESSION_PK, op);
             _expectFailedOp(op, "AA24 signature error");
@@ -432,7 +460,7 @@ abstract contract UserOpScenarios is UserOpBase {
         uint256[4] memory lengths = [uint256(0), 1, 19, 20];
         uint256[4] memory expected = [uint256(1), 1, 1, (spec.expiresAt - 1) << 160];
         for (uint256 i; i < lengths.length; ++i) {
-            PackedUserOperation memory op = _op(_acc(), _transfer(other, 1 ether));
+            PackedUserOperation memory op = _opBy(SESSION_PK, _transfer(other, 1 ether));
             bytes memory pad = new bytes(lengths[i]);
             for (uint256 j; j < pad.length; ++j) {
                 pad[j] = full[j];
@@ -472,7 +500,7 @@ abstract contract UserOpScenarios is UserOpBase {
     function _drainOp() internal view returns (PackedUserOperation memory op) {
         (uint256 balance, uint256 deposit) = _funds();
         uint256 fee = 10_000 gwei;
-        op = _op(_acc(), _one(address(counter), 0, _inc()));
+        op = _opBy(SESSION_PK, _one(address(counter), 0, _inc()));
         op.preVerificationGas = (balance + deposit) / fee - VERIFICATION_GAS - CALL_GAS;
         op.gasFees = bytes32((fee << 128) | fee);
         _sign(SESSION_PK, op);
@@ -505,7 +533,7 @@ abstract contract UserOpScenarios is UserOpBase {
         _grant(_transferSession());
         ENTRY_POINT.depositTo{value: 1 ether}(_acc());
         (uint256 balance, uint256 deposit) = _funds();
-        PackedUserOperation memory op = _op(_acc(), _one(address(counter), 0, _inc()));
+        PackedUserOperation memory op = _opBy(SESSION_PK, _one(address(counter), 0, _inc()));
         op.paymasterAndData =
             abi.encodePacked(_acc(), uint128(PAYMASTER_VERIFICATION_GAS), uint128(PAYMASTER_POST_OP_GAS));
         _sign(SESSION_PK, op);
@@ -541,7 +569,7 @@ abstract contract UserOpScenarios is UserOpBase {
         vm.assertEq(depositAfter, deposit, "deposit unchanged");
 
         // The session key as its own bundler, with high fees: still only the paymaster pays.
-        PackedUserOperation memory op = _op(_acc(), _transfer(other, 1 ether));
+        PackedUserOperation memory op = _opBy(SESSION_PK, _transfer(other, 1 ether));
         op.gasFees = bytes32((uint256(1000 gwei) << 128) | 1000 gwei);
         op.paymasterAndData = _paymasterAndData();
         _sign(SESSION_PK, op);
@@ -628,18 +656,25 @@ abstract contract UserOpScenarios is UserOpBase {
         bytes32 hash = ENTRY_POINT.getUserOpHash(op);
         PackedUserOperation memory unpaid = _op(_acc(), calls);
         bytes32 unpaidHash = ENTRY_POINT.getUserOpHash(unpaid);
+        PackedUserOperation memory sop = _opBy(SESSION_PK, calls);
+        sop.paymasterAndData = _paymasterAndData();
+        bytes32 sHash = ENTRY_POINT.getUserOpHash(sop);
+        PackedUserOperation memory sUnpaid = _opBy(SESSION_PK, calls);
+        bytes32 sUnpaidHash = ENTRY_POINT.getUserOpHash(sUnpaid);
 
         vm.startPrank(address(ENTRY_POINT));
         op.signature = _signDigest(OWNER_PK, hash);
         vm.assertEq(account.validateUserOp(op, hash, 0), 0, "owner: valid, no time range");
         unpaid.signature = _signDigest(OWNER_PK, unpaidHash);
         vm.assertEq(account.validateUserOp(unpaid, unpaidHash, 0), 0, "owner without paymaster: valid");
-        op.signature = _signDigest(SESSION_PK, hash);
-        vm.assertEq(account.validateUserOp(op, hash, 0), (spec.expiresAt - 1) << 160, "session: validUntil");
-        unpaid.signature = _signDigest(SESSION_PK, unpaidHash);
+        sop.signature = _signDigest(SESSION_PK, sHash);
+        vm.assertEq(account.validateUserOp(sop, sHash, 0), (spec.expiresAt - 1) << 160, "session: validUntil");
+        sUnpaid.signature = _signDigest(SESSION_PK, sUnpaidHash);
         vm.assertEq(
-            account.validateUserOp(unpaid, unpaidHash, 0), 1, "session without paymaster: SIG_VALIDATION_FAILED"
+            account.validateUserOp(sUnpaid, sUnpaidHash, 0), 1, "session without paymaster: SIG_VALIDATION_FAILED"
         );
+        op.signature = _signDigest(SESSION_PK, hash);
+        vm.assertEq(account.validateUserOp(op, hash, 0), 1, "session at the owner's nonce key: SIG_VALIDATION_FAILED");
         op.signature = _signDigest(STRANGER_PK, hash);
         vm.assertEq(account.validateUserOp(op, hash, 0), 1, "stranger: SIG_VALIDATION_FAILED");
         vm.stopPrank();
@@ -653,7 +688,7 @@ abstract contract UserOpScenarios is UserOpBase {
             SessionLib.SessionSpec memory spec = _transferSession();
             spec.expiresAt = expiries[i];
             _grant(spec);
-            PackedUserOperation memory op = _op(_acc(), _transfer(other, 1 ether));
+            PackedUserOperation memory op = _opBy(SESSION_PK, _transfer(other, 1 ether));
             op.paymasterAndData = _paymasterAndData();
             bytes32 hash = ENTRY_POINT.getUserOpHash(op);
             op.signature = _signDigest(SESSION_PK, hash);

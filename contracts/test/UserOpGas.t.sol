@@ -60,7 +60,7 @@ contract UserOpGasTest is UserOpBase {
 
     /// @dev The transfer op of `pk`; `sponsored`: paid for by the TestPaymaster.
     function _gasOp(uint256 pk, uint256 callGas, bool sponsored) internal view returns (PackedUserOperation memory op) {
-        op = _op(_acc(), _one(address(token), 0, _transferData(other, 100 ether)));
+        op = _opBy(pk, _one(address(token), 0, _transferData(other, 100 ether)));
         op.preVerificationGas = 0;
         op.accountGasLimits = bytes32((uint256(150_000) << 128) | callGas);
         if (sponsored) op.paymasterAndData = _paymasterAndData();

@@ -115,9 +115,22 @@ abstract contract UserOpBase is Base {
         op.gasFees = bytes32((MAX_FEE << 128) | MAX_FEE);
     }
 
-    /// @dev A user operation of the account running `calls`, signed with `pk`.
-    function _signedOp(uint256 pk, Call[] memory calls) internal view returns (PackedUserOperation memory op) {
+    /// @dev The nonce key the signer of `pk` uses on the account: 0 for the owner, the signer's
+    ///      address for a session key (the account requires it of session operations).
+    function _nonceKey(uint256 pk) internal pure returns (uint192) {
+        return pk == OWNER_PK ? 0 : uint192(uint160(vm.addr(pk)));
+    }
+
+    /// @dev An unsigned user operation of the account running `calls`, at the next nonce of the
+    ///      nonce key of `pk`'s signer.
+    function _opBy(uint256 pk, Call[] memory calls) internal view returns (PackedUserOperation memory op) {
         op = _op(address(account), calls);
+        op.nonce = ENTRY_POINT.getNonce(address(account), _nonceKey(pk));
+    }
+
+    /// @dev A user operation of the account running `calls`, signed with `pk` (at its nonce key).
+    function _signedOp(uint256 pk, Call[] memory calls) internal view returns (PackedUserOperation memory op) {
+        op = _opBy(pk, calls);
         _sign(pk, op);
     }
 
@@ -130,7 +143,7 @@ abstract contract UserOpBase is Base {
     /// @dev A user operation of the account running `calls`, paid for by the TestPaymaster and
     ///      signed with `pk` (a scoped session key's ops must be so).
     function _sponsoredOp(uint256 pk, Call[] memory calls) internal view returns (PackedUserOperation memory op) {
-        op = _op(address(account), calls);
+        op = _opBy(pk, calls);
         op.paymasterAndData = _paymasterAndData();
         _sign(pk, op);
     }
