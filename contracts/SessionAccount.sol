@@ -261,6 +261,7 @@ contract SessionAccount is IMinimalAccount, IAccount, IAccountExecute, ERC1271 {
         AccountStorage.Layout storage $ = AccountStorage.get();
         _useUid($, sessionSpec.uid);
         if (sessionSpec.signer == address(0)) revert SessionZeroSigner();
+        if ($.revokedSigners[sessionSpec.signer]) revert SignerRevoked(sessionSpec.signer);
         if (sessionSpec.expiresAt <= block.timestamp) revert SessionExpiresTooSoon();
         _checkAllowancePeriods(sessionSpec);
         $.sessions[sessionSpec.signer] = _store(sessionSpec);
@@ -269,13 +270,44 @@ contract SessionAccount is IMinimalAccount, IAccount, IAccountExecute, ERC1271 {
 
     /// @inheritdoc IMinimalAccount
     /// @dev The account itself (the 7702 owner, or any owner's batch or user operation), or the
-    ///      owner of a standalone account calling directly.
+    ///      owner of a standalone account calling directly. The burn is read only by
+    ///      createSessionWithSig, never on a session's call path (a revoked signer has no header).
     function revokeSession(address signer) external {
-        if (msg.sender != address(this) && msg.sender != _owner()) revert OnlyAccount(msg.sender);
+        _onlyOwner();
         AccountStorage.Layout storage $ = AccountStorage.get();
         if ($.sessions[signer] == 0) revert SessionNotFound(signer);
+        _revoke($, signer);
+    }
+
+    /// @inheritdoc IMinimalAccount
+    function revokeSessions(address[] calldata signers) external {
+        _onlyOwner();
+        AccountStorage.Layout storage $ = AccountStorage.get();
+        uint256 n = signers.length;
+        for (uint256 i; i < n; ++i) {
+            _revoke($, signers[i]);
+        }
+    }
+
+    /// @inheritdoc IMinimalAccount
+    function invalidateUid(bytes32 uid) external {
+        _onlyOwner();
+        _useUid(AccountStorage.get(), uid);
+        emit UidInvalidated(uid);
+    }
+
+    /// @dev Deletes `signer`'s session (if any) and burns the signer.
+    function _revoke(AccountStorage.Layout storage $, address signer) private {
         delete $.sessions[signer];
+        $.revokedSigners[signer] = true;
         emit SessionRevoked(signer);
+    }
+
+    /// @dev Reverts with OnlyAccount unless the caller is the owner: the account itself (a 7702
+    ///      EOA's own transaction, or any owner batch or user operation), or the owner of a
+    ///      standalone account calling directly.
+    function _onlyOwner() private view {
+        if (msg.sender != address(this) && msg.sender != _owner()) revert OnlyAccount(msg.sender);
     }
 
     /// @dev Stores the spec's policies (when there is anything to store) and returns the header.
@@ -361,6 +393,11 @@ contract SessionAccount is IMinimalAccount, IAccount, IAccountExecute, ERC1271 {
     /// @inheritdoc IMinimalAccount
     function isWildcardSigner(address signer) external view returns (bool) {
         return AccountStorage.isWildcard(AccountStorage.get().sessions[signer]);
+    }
+
+    /// @inheritdoc IMinimalAccount
+    function isSignerRevoked(address signer) external view returns (bool) {
+        return AccountStorage.get().revokedSigners[signer];
     }
 
     function _load(uint256 header) private view returns (uint256) {

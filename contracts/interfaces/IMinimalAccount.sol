@@ -27,8 +27,13 @@ interface IMinimalAccount {
     /// @notice The account received native value.
     event ValueReceived(address indexed from, uint256 value);
 
-    /// @notice The owner revoked `signer`'s session. (sessionkit addition.)
+    /// @notice The owner revoked `signer`: its session (if any) is gone and the signer is burned
+    ///         on this account, no grant can revive it. (sessionkit addition.)
     event SessionRevoked(address indexed signer);
+
+    /// @notice The owner cancelled the SessionSpec uid `uid` before any grant used it: a grant
+    ///         signed with it can no longer be submitted. (sessionkit addition.)
+    event UidInvalidated(bytes32 indexed uid);
 
     // ------------------------------------------------------------------
     //  Errors of the interface
@@ -88,6 +93,9 @@ interface IMinimalAccount {
     error OnlyAccount(address msgSender);
     /// @notice Only the ERC-4337 EntryPoint may call `validateUserOp` and `executeUserOp`.
     error OnlyEntryPoint(address msgSender);
+    /// @notice A grant for `signer`, which the owner revoked on this account: a revoked signer is
+    ///         burned (no grant revives it); grant a new key instead.
+    error SignerRevoked(address signer);
 
     // ------------------------------------------------------------------
     //  Functions
@@ -102,12 +110,30 @@ interface IMinimalAccount {
     function executeWithSig(WrappedCalls calldata wrappedCalls, bytes calldata signature) external payable;
 
     /// @notice Grants `sessionSpec` to `sessionSpec.signer`, replacing any session it had and
-    ///         starting its usage from zero. `signature`: the owner's EIP-712 signature.
+    ///         starting its usage from zero. `signature`: the owner's EIP-712 signature. A signer
+    ///         the owner revoked on this account is refused (SignerRevoked).
     function createSessionWithSig(SessionLib.SessionSpec calldata sessionSpec, bytes calldata signature) external;
 
-    /// @notice Revokes `signer`'s session at once. Only the owner: the account itself, or the
-    ///         owner of a standalone account. (sessionkit addition.)
+    /// @notice Revokes `signer`'s session at once and burns the signer on this account: no grant,
+    ///         signed before or after, can revive it (SignerRevoked); a new key is the remedy.
+    ///         Reverts with SessionNotFound if `signer` has no session. Only the owner: the
+    ///         account itself, or the owner of a standalone account. (sessionkit addition.)
     function revokeSession(address signer) external;
+
+    /// @notice Revokes and burns every signer of `signers`, whether or not it has a session (a
+    ///         key with a signed grant that was never submitted can be burned before it is), and
+    ///         emits SessionRevoked for each: "revoke every session at once". Never reverts for a
+    ///         signer without a session. Only the owner. (sessionkit addition.)
+    function revokeSessions(address[] calldata signers) external;
+
+    /// @notice Cancels the SessionSpec uid `uid`, so that a grant the owner signed with it and
+    ///         never submitted can no longer be submitted (UIDAlreadyProcessed). Reverts with
+    ///         UIDAlreadyProcessed if the uid was used already (by a submitted grant: revoke
+    ///         that session instead). Only the owner. (sessionkit addition.)
+    function invalidateUid(bytes32 uid) external;
+
+    /// @notice Whether the owner revoked (burned) `signer` on this account. (sessionkit addition.)
+    function isSignerRevoked(address signer) external view returns (bool);
 
     /// @notice The `expiresAt` of `signer`'s session, 0 if it has none.
     function getSessionExpirationForSigner(address signer) external view returns (uint256);

@@ -6,8 +6,10 @@ pragma solidity ^0.8.29;
 ///         to another implementation before cannot have its old storage read as ours.
 /// @dev A session lives in one packed header word per signer plus, where it has policies, its
 ///      encoded SessionSpec stored as the code of a data contract (see SessionCodec). Usage
-///      counters are keyed by that data contract's address, so re-granting a signer (a new data
-///      contract) starts its counters from zero and revocation needs no clean-up.
+///      counters are keyed by that data contract's address, so re-granting a live signer (a new
+///      data contract) starts its counters from zero and revocation needs no clean-up.
+///      Members are only ever appended (never reordered): an account keeps its storage across
+///      upgrades of its code.
 library AccountStorage {
     /// @custom:storage-location erc7201:sessionkit.account.v1
     struct Layout {
@@ -19,6 +21,9 @@ library AccountStorage {
         mapping(bytes32 key => uint256 used) usage;
         /// For Allowance limits: the window (`block.timestamp / period`) that `usage` counts.
         mapping(bytes32 key => uint256 window) windows;
+        /// Signers the owner revoked: burned on this account, no grant can revive them. Read
+        /// only when a session is granted, never on a session's call path.
+        mapping(address signer => bool revoked) revokedSigners;
     }
 
     /// @dev keccak256(abi.encode(uint256(keccak256("sessionkit.account.v1")) - 1)) & ~bytes32(uint256(0xff))

@@ -55,6 +55,11 @@ contract SessionHandler is Base {
     uint256 internal obsTransferUsed;
     uint256 internal obsTransferWindow;
 
+    // ---- the session key: revoking burns it, so the next grant goes to a new key ----
+    uint256 public sessionPk;
+    address public burnedSigner;
+    uint256 internal burnedPk;
+
     // ---- owner-only state the session must never change ----
     address public canary;
     uint256 public canaryExpiresAt;
@@ -82,6 +87,7 @@ contract SessionHandler is Base {
         token = token_;
         receiver = receiver_;
         ownerAddr = address(account_);
+        sessionPk = SESSION_PK;
         sessionSigner = vm.addr(SESSION_PK);
         other = vm.addr(OTHER_PK);
         canary = vm.addr(CANARY_PK);
@@ -202,9 +208,24 @@ contract SessionHandler is Base {
     //  Actions
     // ------------------------------------------------------------------
 
-    /// @notice The owner grants (or re-grants) the session with random policies.
+    /// @notice The current session signer (a new key after each revocation).
+    function signer() external view returns (address) {
+        return sessionSigner;
+    }
+
+    /// @notice The owner grants (or re-grants) the session with random policies. Sometimes it
+    ///         first tries to re-grant the burned (revoked) key, which must fail.
     function grant(uint256 seed) external {
         seed = _mix(seed);
+        if (burnedSigner != address(0) && (seed >> 8) % 4 == 0) {
+            SessionLib.SessionSpec memory again = _wildcardSpec();
+            again.signer = burnedSigner;
+            bytes memory againSig = _signSpec(OWNER_PK, again);
+            vm.prank(_stranger(seed));
+            try account.createSessionWithSig(again, againSig) {
+                ++afterDeathViolations;
+            } catch {}
+        }
         uint256 r = uint256(keccak256(abi.encode(seed)));
         SessionLib.SessionSpec memory spec = _spec();
         spec.expiresAt = block.timestamp + _bound(r, 1, 5 days);
@@ -267,6 +288,10 @@ contract SessionHandler is Base {
             if (!gExists) ++unexpectedDenials; // (an unexpected success, counted with the mismatches)
             gExists = false;
             ++revocations;
+            // The revoked key is burned: later grants go to a new key.
+            (burnedSigner, burnedPk) = (sessionSigner, sessionPk);
+            sessionPk = SESSION_PK + revocations;
+            sessionSigner = vm.addr(sessionPk);
         } catch {
             if (gExists) {
                 ++unexpectedDenials;
@@ -294,6 +319,18 @@ contract SessionHandler is Base {
     function _execSession(uint256 seed) internal {
         seed = _mix(seed);
         Call[] memory calls = _randCalls(seed);
+        if (burnedSigner != address(0) && (seed >> 240) % 8 == 0) {
+            // The burned key tries again: always refused.
+            vm.prank(burnedSigner);
+            try account.execute(calls) {
+                ++afterDeathViolations;
+            } catch {}
+            WrappedCalls memory wb = WrappedCalls(calls, _uid());
+            bytes memory sigb = _signCalls(burnedPk, wb);
+            try account.executeWithSig(wb, sigb) {
+                ++afterDeathViolations;
+            } catch {}
+        }
         (uint8 verdict, GLimit memory p, GLimit memory t) = _predict(calls);
         uint256 receivedBefore = receiver.received();
         bool ok;
@@ -307,7 +344,7 @@ contract SessionHandler is Base {
             }
         } else {
             WrappedCalls memory w = WrappedCalls(calls, _uid());
-            bytes memory sig = _signCalls(SESSION_PK, w);
+            bytes memory sig = _signCalls(sessionPk, w);
             vm.prank(_stranger(seed));
             try account.executeWithSig(w, sig) {
                 ok = true;
@@ -372,7 +409,7 @@ contract SessionHandler is Base {
         SessionLib.SessionSpec memory spec = _wildcardSpec();
         spec.expiresAt = block.timestamp + 365 days;
         if (seed % 2 == 0) spec.signer = attacker;
-        uint256 pk = (seed >> 1) % 2 == 0 ? SESSION_PK : _strangerKey(seed);
+        uint256 pk = (seed >> 1) % 2 == 0 ? sessionPk : _strangerKey(seed);
         bytes memory sig = _signSpec(pk, spec);
         vm.prank(_stranger(seed >> 8));
         try account.createSessionWithSig(spec, sig) {
@@ -491,7 +528,7 @@ contract InvariantTest is Base {
         vm.assertEq(account.getSessionExpirationForSigner(canary), handler.canaryExpiresAt(), "canary expiry");
         vm.assertEq(account.getSessionExpirationForSigner(handler.attacker()), 0, "attacker has no session");
         vm.assertEq(
-            account.isWildcardSigner(sessionSigner),
+            account.isWildcardSigner(handler.signer()),
             handler.gExists() && handler.gWildcard(),
             "wildcard only when the owner granted it"
         );
@@ -505,6 +542,7 @@ contract InvariantTest is Base {
 
     /// @dev getSessionStateForSigner matches the model's remaining amounts.
     function invariant_stateMatchesModel() public view {
+        address sessionSigner = handler.signer();
         SessionLib.SessionState memory st = account.getSessionStateForSigner(sessionSigner);
         if (!handler.gExists()) {
             vm.assertEq(st.callValue.length + st.callParams.length + st.transferValue.length, 0, "no state");
@@ -539,6 +577,8 @@ contract InvariantTest is Base {
         vm.assertGt(handler.sessionSuccesses(), 10, "some session calls succeed");
         vm.assertGt(handler.sessionDenials(), 10, "some are denied");
         vm.assertGt(handler.revocations(), 0, "revoked");
+        vm.assertTrue(handler.burnedSigner() != address(0), "a key was burned");
+        vm.assertTrue(account.isSignerRevoked(handler.burnedSigner()), "burned on the account");
         invariant_usageWithinLimits();
         invariant_nothingAfterExpiryOrRevocation();
         invariant_strangersNeverExecute();
