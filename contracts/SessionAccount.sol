@@ -26,8 +26,9 @@ import {PolicyEngine} from "./libraries/PolicyEngine.sol";
 ///           argument, so the owner is fixed at deployment and there is no initializer.
 ///         The owner grants session keys that may call only named targets and functions, with
 ///         per-call and cumulative value caps, conditions and limits on call parameters, until
-///         an expiry. The account never pays gas for a scoped session key: a user operation of
-///         a session that is not wildcard must be paid for by a paymaster (see validateUserOp).
+///         an expiry. The account never pays gas for a scoped session key, in any asset: a
+///         user operation of a session that is not wildcard must be paid for by a paymaster the
+///         owner allowed for that session (see validateUserOp, allowSessionPaymaster).
 /// @dev All state lives in the ERC-7201 namespace of AccountStorage. A session's policies are
 ///      stored as the code of a data contract (SessionCodec), read with one EXTCODECOPY.
 contract SessionAccount is IMinimalAccount, IAccount, IAccountExecute, ERC1271 {
@@ -89,7 +90,7 @@ contract SessionAccount is IMinimalAccount, IAccount, IAccountExecute, ERC1271 {
             uint256 header = $.sessions[msg.sender];
             if (header != 0) {
                 if (calls.length == 0) revert NoCallsToExecute();
-                PolicyEngine.enforce($, header, calls);
+                PolicyEngine.enforce($, header, 0, calls);
                 _run(calls);
                 return;
             }
@@ -111,7 +112,7 @@ contract SessionAccount is IMinimalAccount, IAccount, IAccountExecute, ERC1271 {
         // Keyed by signer: no signer can use up a uid that another one signed.
         _useUid($, keccak256(abi.encode(signer, wrappedCalls.uid)));
         if (wrappedCalls.calls.length == 0) revert NoCallsToExecute();
-        if (header != 0) PolicyEngine.enforce($, header, wrappedCalls.calls);
+        if (header != 0) PolicyEngine.enforce($, header, 0, wrappedCalls.calls);
         _run(wrappedCalls.calls);
     }
 
@@ -144,21 +145,27 @@ contract SessionAccount is IMinimalAccount, IAccount, IAccountExecute, ERC1271 {
     ///         the nonce key equal to the signer's address (`uint192(nonce >> 64) ==
     ///         uint160(signer)`, so a session cannot use up the owner's nonces), with
     ///         `validUntil = expiresAt - 1`; its policies are enforced in `executeUserOp`.
-    ///         The account never pays gas for a scoped session key: an op signed by the signer
-    ///         of a session that is not wildcard validates only if a paymaster pays for it
-    ///         (`paymasterAndData` names one, at least 20 bytes), since the account's prefund
-    ///         and deposit are outside the session's value limits (a session key acting as its
-    ///         own bundler and beneficiary could otherwise turn the account's ETH into gas fees
-    ///         paid to itself). A wildcard session, which may move all the ETH anyway, and the
-    ///         owner may have the account pay.
+    ///         The account never pays gas for a scoped session key, in any asset: an op signed
+    ///         by the signer of a session that is not wildcard validates only if
+    ///         `paymasterAndData` (at least its 52-byte static part) names a paymaster the owner
+    ///         allowed for that session (allowSessionPaymaster) and the op's maximum cost (its
+    ///         required prefund) is within that paymaster's maxCostPerOp. The account's prefund
+    ///         and deposit, and whatever a paymaster charges the account (an ERC-20 paymaster the
+    ///         owner approved takes its tokens), are outside the session's limits: a session key
+    ///         acting as its own bundler and beneficiary could otherwise turn the account's ETH
+    ///         or tokens into gas fees paid to itself. A wildcard session, which may move all the
+    ///         ETH and tokens anyway, and the owner may have the account or any paymaster pay.
     ///         Anything else returns SIG_VALIDATION_FAILED (a malformed signature never
     ///         reverts). Pays `missingAccountFunds` to the EntryPoint (zero when a paymaster
     ///         pays; when validation fails the EntryPoint rejects the whole bundle, payment
     ///         included).
     /// @dev ERC-7562: reads no environment opcode (no TIMESTAMP, NUMBER, ...), and touches no
     ///      storage but, for a session signer, its own header slot `sessions[signer]` in this
-    ///      account's namespace (the paymaster and wildcard checks read only that header and
-    ///      calldata). The owner of a standalone account is read from this account's own code.
+    ///      account's namespace. The nonce-key and wildcard checks read only that header and
+    ///      calldata; the paymaster check of a scoped session also reads the code of the
+    ///      session's data contract (EXTCODECOPY of a contract that has code, immutable), which
+    ///      execution reads anyway. The owner of a standalone account is read from this
+    ///      account's own code.
     ///      The paymaster is a separate entity: its own validation is not the account's.
     function validateUserOp(PackedUserOperation calldata userOp, bytes32 userOpHash, uint256 missingAccountFunds)
         external
@@ -190,7 +197,7 @@ contract SessionAccount is IMinimalAccount, IAccount, IAccountExecute, ERC1271 {
             // operation of the same bundle): it is checked again here.
             if (header == 0) revert InvalidSignature(signer, address(this));
             if (calls.length == 0) revert NoCallsToExecute();
-            PolicyEngine.enforce($, header, calls);
+            PolicyEngine.enforce($, header, 0, calls);
         } else if (calls.length == 0) {
             revert NoCallsToExecute();
         }
@@ -217,10 +224,12 @@ contract SessionAccount is IMinimalAccount, IAccount, IAccountExecute, ERC1271 {
         // key (192 bits) << 64 | sequence): a session key can never use up a sequence number of
         // the owner's keys (key 0 is the owner's) or of another session.
         if (userOp.nonce >> 64 != uint160(signer)) return SIG_VALIDATION_FAILED;
-        // The account never pays gas for a scoped session key: a paymaster must (the session's
-        // value limits do not cover the prefund). The EntryPoint requires a non-empty
-        // paymasterAndData to hold at least the paymaster and its two gas limits.
-        if (!AccountStorage.isWildcard(header) && userOp.paymasterAndData.length < 20) return SIG_VALIDATION_FAILED;
+        // The account never pays gas for a scoped session key, in any asset: a paymaster the
+        // owner allowed for the session must (the session's value limits cover neither the
+        // prefund nor what a paymaster charges the account, e.g. in tokens).
+        if (!AccountStorage.isWildcard(header) && !_sessionPaymasterAllowed(userOp, header)) {
+            return SIG_VALIDATION_FAILED;
+        }
         // The session works while block.timestamp < expiresAt; the EntryPoint accepts while
         // block.timestamp <= validUntil. An expiry kept in the data contract (EXPIRES_IN_DATA)
         // is at least 2^64 - 1, so like any validUntil above 48 bits it means no expiry (0).
@@ -228,6 +237,63 @@ contract SessionAccount is IMinimalAccount, IAccount, IAccountExecute, ERC1271 {
         if (validUntil > type(uint48).max) validUntil = 0;
         else if (validUntil == 0) return SIG_VALIDATION_FAILED; // expired since timestamp 1
         return _packValidationData(false, uint48(validUntil), 0);
+    }
+
+    /// @dev Whether `userOp` (of the scoped session whose header is `header`) names a paymaster
+    ///      the owner allowed for that session, with a maximum cost (the EntryPoint's required
+    ///      prefund: the sum of the five gas limits times maxFeePerGas) within that paymaster's
+    ///      maxCostPerOp. Reads the session's data contract (code, not storage): execution reads
+    ///      it again, warm, so validation moves the cold access rather than adding one.
+    function _sessionPaymasterAllowed(PackedUserOperation calldata userOp, uint256 header)
+        private
+        view
+        returns (bool ok)
+    {
+        bytes calldata pmd = userOp.paymasterAndData;
+        address pointer = AccountStorage.pointerOf(header);
+        uint256 length = AccountStorage.lengthOf(header);
+        assembly ("memory-safe") {
+            // The paymaster and its two gas limits (the EntryPoint's minimum for a paymaster).
+            if gt(pmd.length, 51) {
+                // The session's encoding, in temporary memory past the free memory pointer.
+                let m := mload(0x40)
+                extcodecopy(pointer, m, 0, length)
+                // Its paymaster trailer (SessionCodec: flags bit 1; entries of 52 bytes, the
+                // count, the origin): the entry of the op's paymaster.
+                let found := 0
+                let maxCost := 0
+                if and(byte(0, mload(add(m, 1))), 2) {
+                    let end := add(m, sub(length, 21))
+                    let paymaster := shr(96, calldataload(pmd.offset))
+                    for { let e := sub(end, mul(byte(0, mload(end)), 52)) } lt(e, end) { e := add(e, 52) } {
+                        if eq(shr(96, mload(e)), paymaster) {
+                            found := 1
+                            maxCost := mload(add(e, 20))
+                            break
+                        }
+                    }
+                }
+                let low := 0xffffffffffffffffffffffffffffffff
+                // The static fields of PackedUserOperation, at their fixed places in its tuple.
+                let accountGasLimits := calldataload(add(userOp, 0x80))
+                let preVerificationGas := calldataload(add(userOp, 0xa0))
+                let gasFees := calldataload(add(userOp, 0xc0))
+                let pmGasLimits := calldataload(add(pmd.offset, 20))
+                // Four 128-bit limits: no overflow; preVerificationGas may be anything.
+                let limits :=
+                    add(
+                        add(shr(128, accountGasLimits), and(accountGasLimits, low)),
+                        add(shr(128, pmGasLimits), and(pmGasLimits, low))
+                    )
+                let gas_ := add(limits, preVerificationGas)
+                let maxFeePerGas := and(gasFees, low)
+                // gas_ * maxFeePerGas <= maxCost, without the product.
+                ok := and(
+                    and(found, iszero(lt(gas_, limits))),
+                    or(iszero(maxFeePerGas), iszero(gt(gas_, div(maxCost, maxFeePerGas))))
+                )
+            }
+        }
     }
 
     /// @dev The `Call[]` ABI-encoded after the selector in `callData`, as a calldata array.
@@ -296,6 +362,52 @@ contract SessionAccount is IMinimalAccount, IAccount, IAccountExecute, ERC1271 {
         emit UidInvalidated(uid);
     }
 
+    /// @inheritdoc IMinimalAccount
+    function allowSessionPaymaster(address signer, address paymaster, uint256 maxCostPerOp) external {
+        _onlyOwner();
+        _setSessionPaymaster(signer, paymaster, maxCostPerOp, true);
+        emit SessionPaymasterAllowed(signer, paymaster, maxCostPerOp);
+    }
+
+    /// @inheritdoc IMinimalAccount
+    function disallowSessionPaymaster(address signer, address paymaster) external {
+        _onlyOwner();
+        _setSessionPaymaster(signer, paymaster, 0, false);
+        emit SessionPaymasterDisallowed(signer, paymaster);
+    }
+
+    /// @dev Replaces the data contract of `signer`'s scoped session with one whose paymaster
+    ///      trailer allows `paymaster` at `maxCostPerOp` (`allow`) or no longer lists it. The
+    ///      policies are copied unchanged and the usage id is kept: counters carry over.
+    function _setSessionPaymaster(address signer, address paymaster, uint256 maxCostPerOp, bool allow) private {
+        AccountStorage.Layout storage $ = AccountStorage.get();
+        uint256 header = $.sessions[signer];
+        if (header == 0) revert SessionNotFound(signer);
+        if (AccountStorage.isWildcard(header)) revert SessionIsWildcard(signer);
+        (address pointer, uint256 length) = _redeployWithPaymaster(signer, header, paymaster, maxCostPerOp, allow);
+        $.sessions[signer] = (header & ~(AccountStorage.HEADER_POINTER_MASK | AccountStorage.HEADER_LENGTH_MASK))
+            | uint256(uint160(pointer)) | (length << AccountStorage.HEADER_LENGTH_SHIFT);
+    }
+
+    /// @dev Deploys the new data contract of _setSessionPaymaster; returns it and its length.
+    function _redeployWithPaymaster(address signer, uint256 header, address paymaster, uint256 maxCostPerOp, bool allow)
+        private
+        returns (address, uint256)
+    {
+        address pointer = AccountStorage.pointerOf(header);
+        uint256 length = AccountStorage.lengthOf(header);
+        uint256 base = SessionCodec.load(pointer, length);
+        (bool found,,) = SessionCodec.findPaymaster(base, length, paymaster);
+        if (!allow && !found) revert SessionPaymasterNotAllowed(signer, paymaster);
+        (, uint256 count,) = SessionCodec.trailer(base, length);
+        if (allow && !found && count == SessionCodec.MAX_PAYMASTERS) {
+            revert TooManySessionPaymasters(signer, SessionCodec.MAX_PAYMASTERS);
+        }
+        (bytes memory code, uint256 newLength) =
+            SessionCodec.withPaymaster(base, length, pointer, paymaster, maxCostPerOp, allow);
+        return (_deploy(code, newLength), newLength);
+    }
+
     /// @dev Deletes `signer`'s session (if any) and burns the signer.
     function _revoke(AccountStorage.Layout storage $, address signer) private {
         delete $.sessions[signer];
@@ -319,13 +431,16 @@ contract SessionAccount is IMinimalAccount, IAccount, IAccountExecute, ERC1271 {
         if (!needsData) return AccountStorage.packHeader(address(0), expires, 0, true);
 
         (bytes memory code, uint256 length) = SessionCodec.creationCode(spec);
+        return AccountStorage.packHeader(_deploy(code, length), expires, length, spec.isWildcard);
+    }
+
+    /// @dev Deploys the data contract whose creation code is `code` (deploying `length` bytes).
+    function _deploy(bytes memory code, uint256 length) private returns (address pointer) {
         if (length > SessionCodec.MAX_CODE_SIZE) revert SessionSpecTooLarge(length, SessionCodec.MAX_CODE_SIZE);
-        address pointer;
         assembly ("memory-safe") {
             pointer := create(0, add(code, 32), mload(code))
         }
         if (pointer == address(0)) revert SessionStorageFailed(length);
-        return AccountStorage.packHeader(pointer, expires, length, spec.isWildcard);
     }
 
     /// @dev Rejects Allowance limits with period 0: they would divide by zero on first use.
@@ -393,6 +508,33 @@ contract SessionAccount is IMinimalAccount, IAccount, IAccountExecute, ERC1271 {
     /// @inheritdoc IMinimalAccount
     function isWildcardSigner(address signer) external view returns (bool) {
         return AccountStorage.isWildcard(AccountStorage.get().sessions[signer]);
+    }
+
+    /// @inheritdoc IMinimalAccount
+    function getSessionPaymasters(address signer)
+        external
+        view
+        returns (address[] memory paymasters, uint256[] memory maxCostsPerOp)
+    {
+        uint256 header = AccountStorage.get().sessions[signer];
+        uint256 length = AccountStorage.lengthOf(header);
+        uint256 count;
+        uint256 entries;
+        if (AccountStorage.pointerOf(header) != address(0)) {
+            (entries, count,) = SessionCodec.trailer(_load(header), length);
+        }
+        paymasters = new address[](count);
+        maxCostsPerOp = new uint256[](count);
+        for (uint256 i; i < count; ++i) {
+            uint256 e = entries + i * SessionCodec.PAYMASTER_ENTRY;
+            address a;
+            uint256 m;
+            assembly ("memory-safe") {
+                a := shr(96, mload(e))
+                m := mload(add(e, 20))
+            }
+            (paymasters[i], maxCostsPerOp[i]) = (a, m);
+        }
     }
 
     /// @inheritdoc IMinimalAccount

@@ -8,11 +8,12 @@ import {Call, WrappedCalls, SessionLib} from "../types/Types.sol";
 ///         account is wire-compatible with (selectors, structs, events, errors), plus the
 ///         additions sessionkit makes: session revocation and errors for the cases the original
 ///         interface leaves open.
-///         Gas: the account never pays gas for a scoped session key. Through `execute` and
-///         `executeWithSig` the caller or relayer pays; an ERC-4337 user operation of a session
-///         that is not wildcard validates only with a paymaster (SessionAccount.validateUserOp),
-///         because the account's prefund is outside the session's value limits. Wildcard
-///         sessions and the owner may have the account pay.
+///         Gas: the account never pays gas for a scoped session key, in any asset. Through
+///         `execute` and `executeWithSig` the caller or relayer pays; an ERC-4337 user operation
+///         of a session that is not wildcard validates only with a paymaster the owner allowed
+///         for that session (allowSessionPaymaster; SessionAccount.validateUserOp), because the
+///         account's prefund, and what a paymaster charges the account, are outside the
+///         session's limits. Wildcard sessions and the owner may have the account pay.
 interface IMinimalAccount {
     // ------------------------------------------------------------------
     //  Events
@@ -30,6 +31,14 @@ interface IMinimalAccount {
     /// @notice The owner revoked `signer`: its session (if any) is gone and the signer is burned
     ///         on this account, no grant can revive it. (sessionkit addition.)
     event SessionRevoked(address indexed signer);
+
+    /// @notice The owner allowed `paymaster` to pay for (and charge the account for) the user
+    ///         operations of `signer`'s scoped session, each costing at most `maxCostPerOp` wei
+    ///         (the op's required prefund). (sessionkit addition.)
+    event SessionPaymasterAllowed(address indexed signer, address indexed paymaster, uint256 maxCostPerOp);
+
+    /// @notice The owner no longer allows `paymaster` for `signer`'s session. (sessionkit addition.)
+    event SessionPaymasterDisallowed(address indexed signer, address indexed paymaster);
 
     /// @notice The owner cancelled the SessionSpec uid `uid` before any grant used it: a grant
     ///         signed with it can no longer be submitted. (sessionkit addition.)
@@ -93,6 +102,13 @@ interface IMinimalAccount {
     error OnlyAccount(address msgSender);
     /// @notice Only the ERC-4337 EntryPoint may call `validateUserOp` and `executeUserOp`.
     error OnlyEntryPoint(address msgSender);
+    /// @notice `signer`'s session is a wildcard one: its operations may use any paymaster (or the
+    ///         account's own funds), there is no paymaster to allow or disallow.
+    error SessionIsWildcard(address signer);
+    /// @notice `paymaster` is not allowed for `signer`'s session (nothing to disallow).
+    error SessionPaymasterNotAllowed(address signer, address paymaster);
+    /// @notice `signer`'s session already allows `max` paymasters.
+    error TooManySessionPaymasters(address signer, uint256 max);
     /// @notice A grant for `signer`, which the owner revoked on this account: a revoked signer is
     ///         burned (no grant revives it); grant a new key instead.
     error SignerRevoked(address signer);
@@ -131,6 +147,30 @@ interface IMinimalAccount {
     ///         UIDAlreadyProcessed if the uid was used already (by a submitted grant: revoke
     ///         that session instead). Only the owner. (sessionkit addition.)
     function invalidateUid(bytes32 uid) external;
+
+    /// @notice Allows `paymaster` to pay for the ERC-4337 user operations of `signer`'s scoped
+    ///         session, each with a maximum cost (its required prefund: the sum of its five gas
+    ///         limits times maxFeePerGas) of at most `maxCostPerOp` wei (`type(uint256).max`: no
+    ///         cap); replaces the cap if it was allowed already. A scoped session's op validates
+    ///         only with a paymaster so allowed: a paymaster may charge the account for what it
+    ///         pays (an ERC-20 paymaster the owner approved takes the account's tokens), which
+    ///         the session's limits do not cover. The cap is per operation (validation cannot
+    ///         read the time, so there is no window). Kept with the session's policies (a new
+    ///         data contract, same usage counters); a re-grant of the signer starts with none.
+    ///         SessionNotFound without a session, SessionIsWildcard for a wildcard one. Only the
+    ///         owner. (sessionkit addition.)
+    function allowSessionPaymaster(address signer, address paymaster, uint256 maxCostPerOp) external;
+
+    /// @notice No longer allows `paymaster` for `signer`'s session (SessionPaymasterNotAllowed if
+    ///         it was not). Only the owner. (sessionkit addition.)
+    function disallowSessionPaymaster(address signer, address paymaster) external;
+
+    /// @notice The paymasters allowed for `signer`'s session and the maxCostPerOp of each (empty
+    ///         for no session or a wildcard one). (sessionkit addition.)
+    function getSessionPaymasters(address signer)
+        external
+        view
+        returns (address[] memory paymasters, uint256[] memory maxCostsPerOp);
 
     /// @notice Whether the owner revoked (burned) `signer` on this account. (sessionkit addition.)
     function isSignerRevoked(address signer) external view returns (bool);

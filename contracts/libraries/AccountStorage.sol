@@ -36,6 +36,8 @@ library AccountStorage {
     uint256 internal constant HEADER_EXPIRES_SHIFT = 160;
     /// @dev Header bits 224..239: the byte length of the data contract's code.
     uint256 internal constant HEADER_LENGTH_SHIFT = 224;
+    /// @dev The length field of a header.
+    uint256 internal constant HEADER_LENGTH_MASK = uint256(0xffff) << HEADER_LENGTH_SHIFT;
     /// @dev Header bit 240: the session is a wildcard one.
     uint256 internal constant HEADER_WILDCARD_BIT = 1 << 240;
     /// @dev The header's expiry when the exact value (>= 2^64 - 1) is kept in the data contract.

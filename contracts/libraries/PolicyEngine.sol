@@ -21,12 +21,25 @@ import {SessionCodec} from "./SessionCodec.sol";
 ///      The per-call check runs on every session call, so it is written in assembly over the
 ///      SessionCodec encoding (see there for the layout). Usage counters live in the `usage`
 ///      and `windows` mappings of AccountStorage (members 2 and 3 of the layout), keyed by
-///      UsageLimits.key(pointer, offset of the limit in the encoding), the same key the views
-///      read through UsageLimits.remaining.
+///      UsageLimits.key(usage id, offset of the limit in the encoding), the same key the views
+///      read through UsageLimits.remaining (the usage id: SessionCodec.usageId).
 library PolicyEngine {
+    /// @dev SessionCodec.HAS_TRAILER, for the assembly below (checked equal in SessionCodec's
+    ///      tests: inline assembly takes only number literals).
+    uint256 internal constant HAS_TRAILER = 2;
+
     /// @notice Checks `calls` against the session whose header is `header` and charges its
-    ///         limits. Reverts with the interface's error for the first call that is denied.
-    function enforce(AccountStorage.Layout storage $, uint256 header, Call[] calldata calls) internal {
+    ///         limits. Reverts with the interface's error for the first call that is denied; a
+    ///         denied batch reverts whole, so it charges nothing.
+    ///         `encoding`: 0 on the account's paths, which read the session's encoding from its
+    ///         data contract (the header's pointer) and key usage by the session's usage id
+    ///         (SessionCodec.usageId); otherwise the memory address of an encoding (SessionCodec
+    ///         layout) to check instead, with usage keyed by the header's pointer bits: so the
+    ///         symbolic-test harness runs this very code over an encoding it builds in memory.
+    ///         One function, not two: a nested internal call costs the hot path about 40 gas.
+    function enforce(AccountStorage.Layout storage $, uint256 header, uint256 encoding, Call[] calldata calls)
+        internal
+    {
         if (block.timestamp >= AccountStorage.expiresOf(header)) revert IMinimalAccount.SessionExpired();
         uint256 n = calls.length;
         if (AccountStorage.isWildcard(header)) {
@@ -35,8 +48,18 @@ library PolicyEngine {
             }
             return;
         }
-        address pointer = AccountStorage.pointerOf(header);
-        uint256 base = SessionCodec.load(pointer, AccountStorage.lengthOf(header));
+        address usageId = AccountStorage.pointerOf(header);
+        uint256 base = encoding;
+        if (base == 0) {
+            uint256 length = AccountStorage.lengthOf(header);
+            base = SessionCodec.load(usageId, length);
+            // SessionCodec.usageId, inline (this is the hot path).
+            assembly ("memory-safe") {
+                if and(byte(0, mload(add(base, 1))), HAS_TRAILER) {
+                    usageId := shr(96, mload(add(base, sub(length, 20))))
+                }
+            }
+        }
         assembly ("memory-safe") {
             // ---- encoding readers -----------------------------------------------------------
             function varuint(p) -> v, next {
@@ -210,7 +233,7 @@ library PolicyEngine {
                 checkCall(
                     add(calls.offset, calldataload(add(calls.offset, shl(5, i)))),
                     base,
-                    pointer,
+                    usageId,
                     usageMap,
                     callIndex
                 )

@@ -27,7 +27,16 @@ import {SessionLib} from "../types/Types.sol";
 ///      varuint        a length byte L (0..32), then L big-endian bytes
 ///
 ///      The offset of a limit's type byte identifies that limit within the session: it keys the
-///      limit's usage counter.
+///      limit's usage counter, together with the session's usage id (see `usageId`).
+///
+///      Paymaster trailer (flags bit 1, HAS_TRAILER): the paymasters the owner allowed for the
+///      session's user operations, appended after the records when the owner allows one
+///      (`SessionAccount.allowSessionPaymaster` deploys a new data contract: the records are
+///      copied unchanged, so every limit keeps its offset):
+///
+///      entries        per paymaster: address (20) | maxCostPerOp (32)
+///      count          number of entries (1)
+///      origin         the first data contract of the session (20): its usage id
 library SessionCodec {
     /// @notice The largest code a contract may have (EIP-170).
     uint256 internal constant MAX_CODE_SIZE = 24_576;
@@ -37,6 +46,14 @@ library SessionCodec {
     uint256 internal constant TRANSFER_ENTRY = 22;
     /// @notice Flag in a limit's type byte: limit and period both follow.
     uint256 internal constant FULL_LIMIT = 0x80;
+    /// @notice Flag in the flags byte: the encoding ends with a paymaster trailer.
+    uint256 internal constant HAS_TRAILER = 2;
+    /// @notice Size of one paymaster entry of the trailer.
+    uint256 internal constant PAYMASTER_ENTRY = 52;
+    /// @notice Size of the trailer's fixed end: count (1) and origin (20).
+    uint256 internal constant TRAILER_END = 21;
+    /// @notice Most paymasters one session may allow (the trailer's count is one byte).
+    uint256 internal constant MAX_PAYMASTERS = 255;
     /// @dev Bytes of the creation prefix that returns the rest as code.
     uint256 private constant PREFIX = 10;
 
@@ -104,9 +121,14 @@ library SessionCodec {
         }
 
         length = p - base;
+        _writePrefix(code, length);
+    }
+
+    /// @dev Writes the creation prefix of a data contract of `length` bytes into `code`
+    ///      (PUSH2 length, DUP1, PUSH1 0x0a, RETURNDATASIZE, CODECOPY, RETURNDATASIZE, RETURN:
+    ///      returns the `length` bytes after it as the code) and sets `code`'s length.
+    function _writePrefix(bytes memory code, uint256 length) private pure {
         assembly ("memory-safe") {
-            // Creation prefix: PUSH2 length, DUP1, PUSH1 0x0a, RETURNDATASIZE, CODECOPY,
-            // RETURNDATASIZE, RETURN: returns the `length` bytes after it as the code.
             mstore(code, add(length, PREFIX))
             let w := add(code, 32)
             mstore8(w, 0x61)
@@ -119,6 +141,116 @@ library SessionCodec {
             mstore8(add(w, 7), 0x39)
             mstore8(add(w, 8), 0x3d)
             mstore8(add(w, 9), 0xf3)
+        }
+    }
+
+    // ------------------------------------------------------------------
+    //  Paymaster trailer
+    // ------------------------------------------------------------------
+
+    /// @notice The usage id of the session whose encoding (`length` bytes, from data contract
+    ///         `pointer`) is at `base`: the origin of its trailer if it has one, else `pointer`.
+    ///         Usage counters are keyed by it, so a session keeps its counters when the owner
+    ///         changes its paymasters (a new data contract) and starts from zero when re-granted.
+    function usageId(uint256 base, uint256 length, address pointer) internal pure returns (address id) {
+        assembly ("memory-safe") {
+            id := pointer
+            if and(byte(0, mload(add(base, 1))), HAS_TRAILER) {
+                id := shr(96, mload(add(base, sub(length, 20))))
+            }
+        }
+    }
+
+    /// @notice The paymaster entries of the encoding at `base` (`length` bytes): where they
+    ///         start, how many there are, and the length of the encoding without its trailer.
+    function trailer(uint256 base, uint256 length)
+        internal
+        pure
+        returns (uint256 entries, uint256 count, uint256 bodyLength)
+    {
+        bodyLength = length;
+        if (readU8(base + 1) & HAS_TRAILER != 0) {
+            count = readU8(base + length - TRAILER_END);
+            bodyLength = length - TRAILER_END - count * PAYMASTER_ENTRY;
+        }
+        entries = base + bodyLength;
+    }
+
+    /// @notice Whether `paymaster` is in the trailer of the encoding at `base` (`length` bytes),
+    ///         its maxCostPerOp, and the index of its entry.
+    function findPaymaster(uint256 base, uint256 length, address paymaster)
+        internal
+        pure
+        returns (bool found, uint256 maxCostPerOp, uint256 index)
+    {
+        (uint256 entries, uint256 count,) = trailer(base, length);
+        for (; index < count; ++index) {
+            uint256 e = entries + index * PAYMASTER_ENTRY;
+            address a;
+            assembly ("memory-safe") {
+                a := shr(96, mload(e))
+                maxCostPerOp := mload(add(e, 20))
+            }
+            if (a == paymaster) return (true, maxCostPerOp, index);
+        }
+    }
+
+    /// @notice The creation code of the data contract of the session whose encoding is at
+    ///         `base` (`length` bytes, data contract `pointer`), with `paymaster` allowed at
+    ///         `maxCostPerOp` (`allow`; replacing its entry if it had one) or removed (not
+    ///         `allow`; it must have one), and the length of the code it deploys. The records
+    ///         are copied unchanged and the origin is kept, so the usage counters carry over.
+    function withPaymaster(
+        uint256 base,
+        uint256 length,
+        address pointer,
+        address paymaster,
+        uint256 maxCostPerOp,
+        bool allow
+    ) internal pure returns (bytes memory code, uint256 newLength) {
+        (, uint256 count, uint256 bodyLength) = trailer(base, length);
+        (bool found,, uint256 at) = findPaymaster(base, length, paymaster);
+        uint256 newCount = count;
+        if (allow && !found) ++newCount;
+        if (!allow) --newCount; // the caller checked that it is there
+        newLength = bodyLength + newCount * PAYMASTER_ENTRY + TRAILER_END;
+        code = new bytes(PREFIX + newLength + 32);
+        uint256 q = _copyKept(code, base, length, found ? at : type(uint256).max);
+        address first = usageId(base, length, pointer);
+        assembly ("memory-safe") {
+            if allow {
+                mstore(q, shl(96, paymaster))
+                mstore(add(q, 20), maxCostPerOp)
+                q := add(q, PAYMASTER_ENTRY)
+            }
+            mstore8(q, newCount)
+            mstore(add(q, 1), shl(96, first))
+            // The flags byte: the trailer is there.
+            let flags := add(code, add(33, PREFIX))
+            mstore8(flags, or(byte(0, mload(flags)), HAS_TRAILER))
+        }
+        _writePrefix(code, newLength);
+    }
+
+    /// @dev Copies the records of the encoding at `base` and its paymaster entries but entry
+    ///      `skip` into `code` (after the creation prefix); returns where the copy ends.
+    function _copyKept(bytes memory code, uint256 base, uint256 length, uint256 skip) private pure returns (uint256 q) {
+        (uint256 entries, uint256 count, uint256 bodyLength) = trailer(base, length);
+        assembly ("memory-safe") {
+            q := add(code, add(32, PREFIX))
+        }
+        _copy(q, base, bodyLength);
+        q += bodyLength;
+        for (uint256 i; i < count; ++i) {
+            if (i == skip) continue; // replaced after, or removed
+            _copy(q, entries + i * PAYMASTER_ENTRY, PAYMASTER_ENTRY);
+            q += PAYMASTER_ENTRY;
+        }
+    }
+
+    function _copy(uint256 dst, uint256 src, uint256 n) private pure {
+        assembly ("memory-safe") {
+            mcopy(dst, src, n)
         }
     }
 

@@ -18,6 +18,8 @@ library SessionViews {
         returns (SessionLib.SessionState memory s)
     {
         uint256 base = SessionCodec.load(pointer, length);
+        // Usage is keyed by the session's usage id (its first data contract).
+        pointer = SessionCodec.usageId(base, length, pointer);
         (uint256 nCall, uint256 nTransfer) = SessionCodec.counts(base);
         uint256 index = SessionCodec.callIndex(base);
 

@@ -25,7 +25,9 @@ import {PackedUserOperation} from "@account-abstraction/contracts/interfaces/Pac
 ///            account's own expected slots (STO-010), and for the factory one CREATE2 that
 ///            creates the sender (OP-031) and no storage at all.
 ///         The cases cover ops with and without the TestPaymaster in paymasterAndData (a scoped
-///         session's op validates only with one; the account reads it from calldata alone). The
+///         session's op validates only with a paymaster the owner allowed for it: the account
+///         reads paymasterAndData from calldata and the allowed paymasters from the session's
+///         data contract, whose code EXTCODECOPY reads; no storage but the header). The
 ///         paymaster is a separate entity: its own validation is not the account's and is not
 ///         scanned here.
 ///         `SESSIONKIT_OPCODE_SCAN=1 forge test --match-path contracts/test/Erc7562.t.sol -vvv`
@@ -121,6 +123,11 @@ contract Erc7562Test is UserOpBase {
         k.hash = ENTRY_POINT.getUserOpHash(k.op);
         k.op.signature = _signDigest(SESSION_PK, k.hash);
         cs[at++] = k;
+        Case memory np = _case("session, paymaster not allowed", false, SESSION_PK, "", true, session);
+        np.op.paymasterAndData = abi.encodePacked(address(token), uint128(PAYMASTER_VERIFICATION_GAS), uint128(0));
+        np.hash = ENTRY_POINT.getUserOpHash(np.op);
+        np.op.signature = _signDigest(SESSION_PK, np.hash);
+        cs[at++] = np;
         cs[at++] = _case("stranger", false, STRANGER_PK, "", true, _one(_headerSlot(stranger)));
         cs[at++] = _case("malformed signature", false, 0, "", false, _one(_headerSlot(address(0))));
         return at;
@@ -128,7 +135,7 @@ contract Erc7562Test is UserOpBase {
 
     /// @dev Every case on the 7702 account and on a standalone account.
     function _cases() internal returns (Case[] memory cs) {
-        cs = new Case[](22);
+        cs = new Case[](24);
         uint256 n = _casesOf(cs, 0);
         _useStandaloneAccount();
         n = _casesOf(cs, n);
@@ -298,14 +305,19 @@ contract Erc7562Test is UserOpBase {
         }
         Case[] memory cs = _cases();
         for (uint256 i; i < cs.length; ++i) {
-            Case memory c = cs[i];
-            vm.startDebugTraceRecording();
-            vm.prank(address(ENTRY_POINT));
-            c.account.validateUserOp(c.op, c.hash, 1 gwei);
-            Vm.DebugStep[] memory steps = vm.stopAndReturnDebugTraceRecording();
-            vm.assertGt(steps.length, 100, "recorded");
-            _scan(c.name, steps, address(c.account), c.slots, false);
+            // One external call per case: the recorded steps' memory is freed after each.
+            this.scanCase(cs[i]);
         }
+    }
+
+    /// @dev Records and scans the validation of one case (called by test_validation_opcodeScan).
+    function scanCase(Case memory c) external {
+        vm.startDebugTraceRecording();
+        vm.prank(address(ENTRY_POINT));
+        c.account.validateUserOp(c.op, c.hash, 1 gwei);
+        Vm.DebugStep[] memory steps = vm.stopAndReturnDebugTraceRecording();
+        vm.assertGt(steps.length, 100, "recorded");
+        _scan(c.name, steps, address(c.account), c.slots, false);
     }
 
     function test_factory_opcodeScan() public {

@@ -103,8 +103,11 @@ contract GasTest is Base {
         _report("session: ERC-20 transfer, 1 CallSpec + 2 constraints, steady state", steady);
         _report("session overhead, steady state", steady - owner);
         _report("session overhead, first use", firstUse - owner);
-        // Regression ceiling at the measured figure (target 12,000; see the README).
-        vm.assertLe(steady - owner, 12_500, "steady-state session overhead regressed");
+        // Regression ceiling just above the measured figure (target 9,500; see PRODUCT.md):
+        // 12,475 at 1,000,000 optimizer runs before the session paymasters; 12,551 after (the
+        // session's usage id, read from its encoding) and 12,604 at the 1,000 runs foundry.toml
+        // now uses (the account no longer fits EIP-170 at 1,000,000).
+        vm.assertLe(steady - owner, 12_650, "steady-state session overhead regressed");
     }
 
     function test_gas_nativeTransfer() public {

@@ -4,6 +4,8 @@ pragma solidity ^0.8.29;
 import {Base} from "./utils/Base.sol";
 import {vm} from "./utils/Vm.sol";
 import {AccountStorage} from "../libraries/AccountStorage.sol";
+import {PolicyEngine} from "../libraries/PolicyEngine.sol";
+import {SessionCodec} from "../libraries/SessionCodec.sol";
 
 /// @notice ERC-7201: the namespace slot follows the formula, and sessions live under it.
 contract StorageTest is Base {
@@ -27,5 +29,12 @@ contract StorageTest is Base {
         // A previous delegate's storage at low slots must not be read as sessions.
         vm.assertFalse(account.isWildcardSigner(sessionSigner), "no session");
         vm.assertEq(account.getSessionExpirationForSigner(sessionSigner), 0, "no expiry");
+    }
+
+    /// @dev The constants that assembly repeats as literals agree with their definitions.
+    function test_assemblyConstantsAgree() public pure {
+        vm.assertEq(PolicyEngine.HAS_TRAILER, SessionCodec.HAS_TRAILER, "HAS_TRAILER");
+        vm.assertEq(SessionCodec.PAYMASTER_ENTRY, 52, "paymaster entry (SessionAccount validation)");
+        vm.assertEq(SessionCodec.TRAILER_END, 21, "trailer end (SessionAccount validation)");
     }
 }

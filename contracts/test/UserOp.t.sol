@@ -451,13 +451,13 @@ abstract contract UserOpScenarios is UserOpBase {
         vm.assertEq(token.balanceOf(other), 1 ether, "sponsored op ran");
     }
 
-    /// @dev The account checks only that paymasterAndData names a paymaster (20 bytes); the
-    ///      EntryPoint itself rejects anything shorter than its 52-byte static part (AA93).
+    /// @dev The account reads the paymaster and its two gas limits (the 52-byte static part the
+    ///      EntryPoint itself requires, AA93): anything shorter is refused.
     function test_scopedSession_paymasterAndDataLength_boundary() public {
         SessionLib.SessionSpec memory spec = _transferSession();
         _grant(spec);
         bytes memory full = _paymasterAndData();
-        uint256[4] memory lengths = [uint256(0), 1, 19, 20];
+        uint256[4] memory lengths = [uint256(0), 20, 51, 52];
         uint256[4] memory expected = [uint256(1), 1, 1, (spec.expiresAt - 1) << 160];
         for (uint256 i; i < lengths.length; ++i) {
             PackedUserOperation memory op = _opBy(SESSION_PK, _transfer(other, 1 ether));

@@ -218,7 +218,7 @@ abstract contract Base {
     }
 
     /// @dev Grants `spec`, signed by the owner, submitted by an unrelated relayer.
-    function _grant(SessionLib.SessionSpec memory spec) internal {
+    function _grant(SessionLib.SessionSpec memory spec) internal virtual {
         bytes memory sig = _signSpec(OWNER_PK, spec);
         vm.prank(other);
         account.createSessionWithSig(spec, sig);

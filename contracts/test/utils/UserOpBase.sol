@@ -191,6 +191,20 @@ abstract contract UserOpBase is Base {
         ops[0] = op;
     }
 
+    /// @dev Grants `spec` and, for a scoped session, has the owner allow the TestPaymaster for
+    ///      it (uncapped), as an owner does for the sponsor its session keys use: a scoped
+    ///      session's op validates only with a paymaster the owner allowed for it.
+    function _grant(SessionLib.SessionSpec memory spec) internal virtual override {
+        super._grant(spec);
+        if (!spec.isWildcard) _allowPaymaster(spec.signer, address(paymaster), type(uint256).max);
+    }
+
+    /// @dev The owner allows `pm` for `signer`'s session at `maxCostPerOp`.
+    function _allowPaymaster(address signer, address pm, uint256 maxCostPerOp) internal {
+        vm.prank(ownerAddr);
+        account.allowSessionPaymaster(signer, pm, maxCostPerOp);
+    }
+
     /// @dev Submits `op` alone (the bundler is an unrelated address) and returns its outcome.
     function _handle(PackedUserOperation memory op) internal returns (Outcome memory) {
         return _handleAll(_ops(op))[0];
