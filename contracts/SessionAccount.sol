@@ -117,11 +117,24 @@ contract SessionAccount is IMinimalAccount, IAccount, IAccountExecute, ERC1271 {
     }
 
     /// @dev Runs every call; any failure reverts the batch (and every usage charged for it).
+    ///      Every path that runs a batch (execute, executeWithSig, executeUserOp) runs it here.
+    ///      `Call` has no gas field (the interface fixes it), so whoever pays for the transaction
+    ///      (a relayer of executeWithSig, a bundler) chooses the gas the calls get. A call that
+    ///      comes back with less than 1/64 of the gas the account had before it used up all it
+    ///      was given (EIP-150 keeps 1/64 back): it may have been starved, so the batch reverts
+    ///      with CallStarved (the rule the EntryPoint and Safe apply to their inner calls), and
+    ///      a signed batch or its uid is never spent on a starved call.
+    ///      False positive: a call that legitimately uses nearly all the gas it was given is
+    ///      refused too: give the transaction more gas. Not detected: a callee that catches a
+    ///      starved call of its own keeps 1/64 of its gas back and returns with it, so a
+    ///      starvation deeper down is seen only when the callee spends that reserve too.
     function _run(Call[] calldata calls) internal {
         uint256 n = calls.length;
         for (uint256 i; i < n; ++i) {
             Call calldata c = calls[i];
+            uint256 gasBefore = gasleft();
             (bool ok,) = c.target.call{value: c.value}(c.data);
+            if (gasleft() < gasBefore / 64) revert CallStarved(i, gasBefore, gasleft());
             if (!ok) revert CallReverted();
             emit Executed(c.target, c.value, c.data);
         }

@@ -109,6 +109,11 @@ interface IMinimalAccount {
     error SessionPaymasterNotAllowed(address signer, address paymaster);
     /// @notice `signer`'s session already allows `max` paymasters.
     error TooManySessionPaymasters(address signer, uint256 max);
+    /// @notice Inner call `index` came back with `gasLeft` gas, less than 1/64 of the
+    ///         `gasBefore` the account had before it: it used up all the gas it was given and
+    ///         may have been starved by whoever chose the transaction's gas. The batch reverts
+    ///         (its uid is not used); resend it with more gas.
+    error CallStarved(uint256 index, uint256 gasBefore, uint256 gasLeft);
     /// @notice A grant for `signer`, which the owner revoked on this account: a revoked signer is
     ///         burned (no grant revives it); grant a new key instead.
     error SignerRevoked(address signer);
