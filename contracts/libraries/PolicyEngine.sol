@@ -12,7 +12,7 @@ import {SessionCodec} from "./SessionCodec.sol";
 ///         user operations) goes through `enforce`, so they all apply the same rules with the
 ///         same errors.
 /// @dev Per call, in this order: the account itself is never a session's target (not even a
-///      wildcard one's); wildcard sessions skip the policies; calldata of 4 or more bytes needs
+///      wildcard one's; the target word's upper 96 bits are ignored for that check); wildcard sessions skip the policies; calldata of 4 or more bytes needs
 ///      the first CallSpec matching (target, selector), shorter calldata the TransferSpec of
 ///      target; the value must be within maxValuePerUse and then within the value limit; each
 ///      constraint's word (at 4 + 32 * index) must exist, satisfy its condition (compared
@@ -27,6 +27,10 @@ library PolicyEngine {
     /// @dev SessionCodec.HAS_TRAILER, for the assembly below (checked equal in SessionCodec's
     ///      tests: inline assembly takes only number literals).
     uint256 internal constant HAS_TRAILER = 2;
+    /// @dev The low 160 bits of a word: an address.
+    uint256 private constant ADDRESS_MASK = 0x00ffffffffffffffffffffffffffffffffffffffff;
+    /// @dev IMinimalAccount.SessionSelfCallForbidden.selector.
+    uint256 internal constant SELF_CALL_FORBIDDEN = 0x943fd3c4;
 
     /// @notice Checks `calls` against the session whose header is `header` and charges its
     ///         limits. Reverts with the interface's error for the first call that is denied; a
@@ -43,8 +47,16 @@ library PolicyEngine {
         if (block.timestamp >= AccountStorage.expiresOf(header)) revert IMinimalAccount.SessionExpired();
         uint256 n = calls.length;
         if (AccountStorage.isWildcard(header)) {
-            for (uint256 i; i < n; ++i) {
-                if (calls[i].target == address(this)) revert IMinimalAccount.SessionSelfCallForbidden();
+            // The target word of each call, its upper 96 bits ignored: a word that names the
+            // account with dirty upper bits is refused here too, not only by the ABI decoder.
+            assembly ("memory-safe") {
+                for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                    let target := calldataload(add(calls.offset, calldataload(add(calls.offset, shl(5, i)))))
+                    if eq(and(target, ADDRESS_MASK), address()) {
+                        mstore(0x00, shl(224, SELF_CALL_FORBIDDEN))
+                        revert(0x00, 0x04)
+                    }
+                }
             }
             return;
         }
@@ -208,9 +220,11 @@ library PolicyEngine {
                 let target := calldataload(c)
                 let d := add(c, calldataload(add(c, 0x40)))
                 let dataLength := calldataload(d)
-                // SessionSelfCallForbidden()
-                if eq(target, address()) {
-                    mstore(0x00, shl(224, 0x943fd3c4))
+                // SessionSelfCallForbidden(): the account, whatever the word's upper 96 bits
+                // (a dirty word matches no policy below either, but the account is refused
+                // first and by name).
+                if eq(and(target, ADDRESS_MASK), address()) {
+                    mstore(0x00, shl(224, SELF_CALL_FORBIDDEN))
                     revert(0x00, 0x04)
                 }
                 let nCall := shr(240, mload(add(b, 2)))

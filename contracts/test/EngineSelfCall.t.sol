@@ -8,6 +8,7 @@ import {IMinimalAccount} from "../interfaces/IMinimalAccount.sol";
 import {AccountStorage} from "../libraries/AccountStorage.sol";
 import {SessionAccount} from "../SessionAccount.sol";
 import {EngineHarness} from "./harness/EngineHarness.sol";
+import {PolicyEngine as PolicyEngineConstants} from "../libraries/PolicyEngine.sol";
 
 /// @notice The policy engine on its own (EngineHarness runs PolicyEngine.enforce, whose
 ///         `address(this)` is then the harness): a session call whose target word names the
@@ -58,16 +59,40 @@ contract EngineSelfCallTest is Base {
         require(at != 0, "target word not found");
     }
 
-    /// @dev The gap: with dirty bits at the top of the word, the engine's self-call check (a
-    ///      comparison of the whole word) misses the account, and the policy lookup (which
-    ///      shifts the word left) finds the CallSpec naming the account: the engine accepts.
-    ///      Only the ABI decoder in the account's `_run` stops such a call.
-    function test_dirtyTargetNamingTheAccount_engineAccepts() public {
-        bytes32 dirty = bytes32(uint256(uint160(address(harness))) | (uint256(1) << 255));
-        (bool ok,) = _callWithTargetWord(_selfPolicySpec(), dirty);
-        vm.assertTrue(ok, "the engine accepted a self-call");
-        // The clean word is refused.
-        (ok,) = _callWithTargetWord(_selfPolicySpec(), bytes32(uint256(uint160(address(harness)))));
-        vm.assertFalse(ok, "clean self-call refused");
+    /// @dev Formerly: with dirty bits at the top of the word, the engine's self-call check (a
+    ///      comparison of the whole word) missed the account, and the policy lookup (which shifts
+    ///      the word left) found the CallSpec naming the account: the engine accepted, and only
+    ///      the ABI decoder in the account's `_run` stopped such a call. Now the engine refuses
+    ///      it by name, for every dirty pattern, scoped or wildcard.
+    function test_dirtyTargetNamingTheAccount_engineRefuses() public {
+        uint256 account_ = uint256(uint160(address(harness)));
+        uint256[4] memory dirt = [uint256(1) << 255, uint256(1) << 160, type(uint256).max << 160, uint256(1) << 224];
+        SessionLib.SessionSpec memory wildcard = _wildcardSpec();
+        for (uint256 i; i < dirt.length; ++i) {
+            bytes32 word = bytes32(account_ | dirt[i]);
+            (bool ok, bytes memory ret) = _callWithTargetWord(_selfPolicySpec(), word);
+            vm.assertFalse(ok, "scoped: refused");
+            vm.assertEq(
+                ret, abi.encodeWithSelector(IMinimalAccount.SessionSelfCallForbidden.selector), "scoped: by name"
+            );
+            (ok, ret) = _callWithTargetWord(wildcard, word);
+            vm.assertFalse(ok, "wildcard: refused");
+            vm.assertEq(
+                ret, abi.encodeWithSelector(IMinimalAccount.SessionSelfCallForbidden.selector), "wildcard: by name"
+            );
+        }
+        (bool okClean, bytes memory retClean) = _callWithTargetWord(_selfPolicySpec(), bytes32(account_));
+        vm.assertFalse(okClean, "clean: refused");
+        vm.assertEq(
+            retClean, abi.encodeWithSelector(IMinimalAccount.SessionSelfCallForbidden.selector), "clean: by name"
+        );
+    }
+
+    function test_selfCallForbiddenSelector() public pure {
+        vm.assertEq(
+            bytes32(uint256(PolicyEngineConstants.SELF_CALL_FORBIDDEN)),
+            bytes32(uint256(uint32(IMinimalAccount.SessionSelfCallForbidden.selector))),
+            "selector literal"
+        );
     }
 }
