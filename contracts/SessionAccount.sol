@@ -341,6 +341,7 @@ contract SessionAccount is IMinimalAccount, IAccount, IAccountExecute, ERC1271 {
         _useUid($, sessionSpec.uid);
         if (sessionSpec.signer == address(0)) revert SessionZeroSigner();
         if ($.revokedSigners[sessionSpec.signer]) revert SignerRevoked(sessionSpec.signer);
+        AccountStorage.mark($);
         if (sessionSpec.expiresAt <= block.timestamp) revert SessionExpiresTooSoon();
         _checkAllowancePeriods(sessionSpec);
         $.sessions[sessionSpec.signer] = _store(sessionSpec);
@@ -371,7 +372,9 @@ contract SessionAccount is IMinimalAccount, IAccount, IAccountExecute, ERC1271 {
     /// @inheritdoc IMinimalAccount
     function invalidateUid(bytes32 uid) external {
         _onlyOwner();
-        _useUid(AccountStorage.get(), uid);
+        AccountStorage.Layout storage $ = AccountStorage.get();
+        AccountStorage.mark($);
+        _useUid($, uid);
         emit UidInvalidated(uid);
     }
 
@@ -423,6 +426,7 @@ contract SessionAccount is IMinimalAccount, IAccount, IAccountExecute, ERC1271 {
 
     /// @dev Deletes `signer`'s session (if any) and burns the signer.
     function _revoke(AccountStorage.Layout storage $, address signer) private {
+        AccountStorage.mark($);
         delete $.sessions[signer];
         $.revokedSigners[signer] = true;
         emit SessionRevoked(signer);

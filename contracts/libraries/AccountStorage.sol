@@ -24,10 +24,21 @@ library AccountStorage {
         /// Signers the owner revoked: burned on this account, no grant can revive them. Read
         /// only when a session is granted, never on a session's call path.
         mapping(address signer => bool revoked) revokedSigners;
+        /// NAMESPACE_MARKER once this code first wrote the namespace (the first grant, or an
+        /// owner's revocation or uid cancellation), never overwritten: a client checks it when
+        /// an EOA delegates here, to warn when the namespace holds data that something else
+        /// wrote (a non-zero value other than NAMESPACE_MARKER, or sessions without it).
+        /// Slot SLOT + 5 = MARKER_SLOT.
+        bytes32 marker;
     }
 
     /// @dev keccak256(abi.encode(uint256(keccak256("sessionkit.account.v1")) - 1)) & ~bytes32(uint256(0xff))
     bytes32 internal constant SLOT = 0xb27e924cb1bb5f04eacce32bcf6a8c700fa4b3571c675fa78b94dcfd4fec6f00;
+
+    /// @dev Where `marker` lives: SLOT + 5 (member 5 of the layout).
+    bytes32 internal constant MARKER_SLOT = 0xb27e924cb1bb5f04eacce32bcf6a8c700fa4b3571c675fa78b94dcfd4fec6f05;
+    /// @dev The marker's value: the ASCII of "sessionkit.account.v1", left-aligned.
+    bytes32 internal constant NAMESPACE_MARKER = "sessionkit.account.v1";
 
     /// @dev Header bits 0..159: the session's data contract (0: none, a wildcard session
     ///      without policies whose expiry fits the header).
@@ -49,6 +60,12 @@ library AccountStorage {
         assembly ("memory-safe") {
             $.slot := SLOT
         }
+    }
+
+    /// @notice Writes NAMESPACE_MARKER unless the marker slot holds a value already (ours, or
+    ///         another writer's, which is kept as evidence).
+    function mark(Layout storage $) internal {
+        if ($.marker == 0) $.marker = NAMESPACE_MARKER;
     }
 
     /// @notice Packs a session header.

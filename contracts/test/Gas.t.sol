@@ -129,7 +129,20 @@ contract GasTest is Base {
         uint256 grant = _grantMeasured();
         _report("createSessionWithSig: 1 CallSpec + 2 constraints + 1 TransferSpec (tx)", grant);
         _report("createSessionWithSig: same, without 21,000 and calldata", grant - _intrinsic(data));
-        vm.assertLe(grant - _intrinsic(data), 150_000, "grant execution above 150,000 gas");
+        // The account's first grant also writes the namespace's version marker (22,100); the
+        // burn flag of the signer is read (2,100). Ceiling at the measured figure.
+        vm.assertLe(grant - _intrinsic(data), 173_000, "first grant execution regressed");
+
+        // A later grant (another signer, same policies): the marker is only read.
+        SessionLib.SessionSpec memory again = spec;
+        again.signer = other;
+        again.uid = _uid();
+        bytes memory againSig = _signSpec(OWNER_PK, again);
+        bytes memory againData = abi.encodeCall(account.createSessionWithSig, (again, againSig));
+        account.createSessionWithSig(again, againSig);
+        uint256 later = _used();
+        _report("createSessionWithSig: a later grant, without 21,000 and calldata", later - _intrinsic(againData));
+        vm.assertLe(later - _intrinsic(againData), 153_000, "later grant execution regressed");
 
         SessionLib.SessionSpec memory w = _wildcardSpec();
         bytes memory sig = _signSpec(OWNER_PK, w);

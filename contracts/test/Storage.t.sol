@@ -37,4 +37,37 @@ contract StorageTest is Base {
         vm.assertEq(SessionCodec.PAYMASTER_ENTRY, 52, "paymaster entry (SessionAccount validation)");
         vm.assertEq(SessionCodec.TRAILER_END, 21, "trailer end (SessionAccount validation)");
     }
+
+    /// @dev The version marker: slot SLOT + 5, value "sessionkit.account.v1" (ASCII,
+    ///      left-aligned), written by the first grant, never overwritten.
+    function test_versionMarker_slotAndValue() public {
+        bytes32 slot = bytes32(uint256(AccountStorage.SLOT) + 5);
+        vm.assertEq(AccountStorage.MARKER_SLOT, slot, "MARKER_SLOT = SLOT + 5");
+        vm.assertEq(slot, 0xb27e924cb1bb5f04eacce32bcf6a8c700fa4b3571c675fa78b94dcfd4fec6f05, "the slot number");
+        vm.assertEq(
+            AccountStorage.NAMESPACE_MARKER,
+            0x73657373696f6e6b69742e6163636f756e742e76310000000000000000000000,
+            "the value"
+        );
+        vm.assertEq(vm.load(address(account), slot), bytes32(0), "unwritten before the first grant");
+        _grant(_wildcardSpec());
+        vm.assertEq(vm.load(address(account), slot), AccountStorage.NAMESPACE_MARKER, "written by the first grant");
+        _grant(_wildcardSpec());
+        vm.assertEq(vm.load(address(account), slot), AccountStorage.NAMESPACE_MARKER, "unchanged by later grants");
+    }
+
+    /// @dev A value something else wrote there is kept (the client's evidence).
+    function test_versionMarker_foreignValueKept() public {
+        bytes32 slot = AccountStorage.MARKER_SLOT;
+        vm.store(address(account), slot, bytes32(uint256(0xF0F0)));
+        _grant(_wildcardSpec());
+        vm.assertEq(vm.load(address(account), slot), bytes32(uint256(0xF0F0)), "foreign marker kept");
+    }
+
+    /// @dev The owner's other first writes mark the namespace too.
+    function test_versionMarker_writtenByOwnerActions() public {
+        vm.prank(ownerAddr);
+        account.invalidateUid(bytes32(uint256(1)));
+        vm.assertEq(vm.load(address(account), AccountStorage.MARKER_SLOT), AccountStorage.NAMESPACE_MARKER, "uid");
+    }
 }
