@@ -32,6 +32,13 @@ contract EngineHarness {
         PolicyEngine.enforce(AccountStorage.get(), header, base, calls);
     }
 
+    /// @notice Sets the usage counter and window of the limit at `offset` of usage id `id`.
+    function setUsage(address id, uint256 offset, uint256 used, uint256 window) external {
+        bytes32 key = bytes32((uint256(uint160(id)) << 96) | offset);
+        AccountStorage.Layout storage $ = AccountStorage.get();
+        ($.usage[key], $.windows[key]) = (used, window);
+    }
+
     /// @notice The usage counter and window of the limit at `offset` of usage id `id`.
     function usageOf(address id, uint256 offset) external view returns (uint256 used, uint256 window) {
         bytes32 key = bytes32((uint256(uint160(id)) << 96) | offset);
