@@ -635,8 +635,23 @@ enum Word {
 fn parse_function(signature: &str) -> Result<Function, SpecError> {
     Function::parse(signature).map_err(|e| SpecError::Invalid {
         field: "function".into(),
-        reason: format!("{signature:?} is not a Solidity function signature: {e}"),
+        reason: format!(
+            "{signature:?} is not a Solidity function signature: {}",
+            parser_message(&e)
+        ),
     })
+}
+
+/// The gist of a signature parser's error on one line: it prints the input with a caret under
+/// the bad character on lines of their own, then what it expected.
+pub(crate) fn parser_message(e: &impl fmt::Display) -> String {
+    let text = e.to_string();
+    text.lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.chars().all(|c| c == '^'))
+        .unwrap_or("parser error")
+        .to_owned()
 }
 
 /// The head words of `signature`'s parameters: static tuples and fixed arrays flatten to their

@@ -73,7 +73,7 @@ fn replacement(choice: u32) -> Value {
     ];
     match choice % 8 {
         0 => Value::Null,
-        1 => Value::Bool(choice % 3 == 0),
+        1 => Value::Bool(choice.is_multiple_of(3)),
         2 => Value::from(i64::from(choice % 7) - 3),
         3 => Value::Array(Vec::new()),
         4 => Value::Object(serde_json::Map::new()),
@@ -153,7 +153,7 @@ fn mutate_node(v: &mut Value, target: &mut usize, kind: u32, choice: u32) -> boo
 /// Mostly replaces names and types (so the ABI often stays an ABI and reaches the model),
 /// sometimes duplicates, removes or replaces any node.
 fn mutate(v: &mut Value, at: u32, kind: u32, choice: u32) {
-    if kind % 4 != 0 {
+    if !kind.is_multiple_of(4) {
         let mut target = at as usize % count_fields(v).max(1);
         replace_field(v, &mut target, &replacement(5 + 8 * (choice / 8)));
     } else {
