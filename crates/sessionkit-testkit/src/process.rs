@@ -93,7 +93,11 @@ mod tests {
     fn alive(pid: u32) -> bool {
         // A zombie is dead for our purpose: it runs nothing and holds no port.
         std::fs::read_to_string(format!("/proc/{pid}/stat"))
-            .map(|s| s.split_whitespace().nth(2).is_some_and(|state| state != "Z"))
+            .map(|s| {
+                s.split_whitespace()
+                    .nth(2)
+                    .is_some_and(|state| state != "Z")
+            })
             .unwrap_or(false)
     }
 
