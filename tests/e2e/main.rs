@@ -10,6 +10,7 @@ mod call;
 mod client;
 mod errors;
 mod policy;
+mod signers;
 mod signing;
 mod simulator;
 mod simulator_vs_chain;

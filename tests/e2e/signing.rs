@@ -1,4 +1,4 @@
-//! COMPAT.md's EIP-712 test vectors, reproduced with the crate's signing module, and
+//! The EIP-712 test vectors of `docs/interface.md`, reproduced with the crate's signing module, and
 //! signatures that recover to their signer.
 
 use alloy::primitives::{address, b256, bytes, Address, B256, U256};

@@ -35,8 +35,13 @@ fn render_time(
     Ok(percentile(&times, 50.0))
 }
 
-/// Prints the figures.
-pub fn run(spawns: usize) -> Result<ExitCode, String> {
+/// Prints the figures; with `anvil_only`, only the anvil-ready one.
+pub fn run(spawns: usize, anvil_only: bool) -> Result<ExitCode, String> {
+    if anvil_only {
+        let rt = runtime()?;
+        println!("{}", anvil_ready(&rt, spawns)?);
+        return Ok(ExitCode::SUCCESS);
+    }
     let account: alloy::json_abi::JsonAbi = serde_json::from_value(
         serde_json::from_str::<serde_json::Value>(sessionkit::contracts::session_account::ARTIFACT)
             .map_err(|e| e.to_string())?["abi"]
@@ -61,21 +66,9 @@ pub fn run(spawns: usize) -> Result<ExitCode, String> {
     ));
     let rt = runtime()?;
     bar.set_message("starting anvil");
-    let mut ready = Vec::new();
-    for _ in 0..spawns.max(1) {
-        let h = rt
-            .block_on(sessionkit_testkit::Harness::builder().try_spawn())
-            .map_err(|e| e.to_string())?;
-        ready.push(h.ready_time());
-    }
-    ready.sort();
-    say(format!(
-        "anvil ready: median {}, min {}, max {} over {} starts (target <= 60 ms)",
-        ms(percentile(&ready, 50.0)),
-        ms(ready[0]),
-        ms(ready[ready.len() - 1]),
-        ready.len()
-    ));
+    say(anvil_ready(&rt, spawns)?);
+    bar.set_message("measuring how fast anvil follows a terminated command");
+    say(signal_lag()?);
     for jobs in [1, 2] {
         bar.set_message(format!("running the conformance suite with {jobs} job(s)"));
         let config = Config {
@@ -115,4 +108,91 @@ pub fn run(spawns: usize) -> Result<ExitCode, String> {
         println!("gas: {:<95} {:>8}", r.operation, r.gas);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The anvil-ready figure over `spawns` starts.
+fn anvil_ready(rt: &tokio::runtime::Runtime, spawns: usize) -> Result<String, String> {
+    let mut ready = Vec::new();
+    for _ in 0..spawns.max(1) {
+        let h = rt
+            .block_on(sessionkit_testkit::Harness::builder().try_spawn())
+            .map_err(|e| e.to_string())?;
+        ready.push(h.ready_time());
+    }
+    ready.sort();
+    Ok(format!(
+        "anvil ready: median {}, min {}, max {} over {} starts (target <= 60 ms)",
+        ms(percentile(&ready, 50.0)),
+        ms(ready[0]),
+        ms(ready[ready.len() - 1]),
+        ready.len()
+    ))
+}
+
+/// How long the anvils of a `sessionkit check` outlive it when it is ended by SIGTERM: the
+/// time from the signal to the last anvil gone, median of 3 (Linux: read from /proc).
+fn signal_lag() -> Result<String, String> {
+    if !cfg!(target_os = "linux") {
+        return Ok("signal lag: measured on Linux only".into());
+    }
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find this executable: {e}"))?;
+    let mut lags = Vec::new();
+    for round in 0..3 {
+        let marker = format!("SESSIONKIT_BENCH_MARKER=lag-{}-{round}", std::process::id());
+        let (key, value) = marker.split_once('=').unwrap_or_default();
+        let mut child = std::process::Command::new(&exe)
+            .args(["check", "--jobs", "2"])
+            .env(key, value)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
+        let started = Instant::now();
+        while anvils_with(&marker) < 2 {
+            if started.elapsed() > Duration::from_secs(60) {
+                let _ = child.kill();
+                return Err("signal lag: the check's anvils never started".into());
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        let term = std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .map_err(|e| format!("cannot run kill: {e}"))?;
+        let signalled = Instant::now();
+        if !term.success() {
+            return Err("signal lag: kill -TERM failed".into());
+        }
+        let _ = child.wait();
+        while anvils_with(&marker) > 0 {
+            if signalled.elapsed() > Duration::from_secs(10) {
+                return Err("signal lag: anvil outlived a terminated check by over 10 s".into());
+            }
+            std::thread::sleep(Duration::from_micros(500));
+        }
+        lags.push(signalled.elapsed());
+    }
+    lags.sort();
+    Ok(format!(
+        "signal lag: the last of 2 anvils gone {} after SIGTERM to `check` (median of 3, max {}; target < 100 ms)",
+        ms(lags[1]),
+        ms(lags[2])
+    ))
+}
+
+/// How many live anvil processes carry `marker` in their environment.
+fn anvils_with(marker: &str) -> usize {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().parse::<u32>().is_ok())
+        .filter(|e| {
+            let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+            let environ = std::fs::read(e.path().join("environ")).unwrap_or_default();
+            String::from_utf8_lossy(&cmdline).contains("anvil")
+                && String::from_utf8_lossy(&environ).contains(marker)
+        })
+        .count()
 }

@@ -9,6 +9,8 @@ mod check;
 mod demo;
 mod gas;
 mod gen;
+mod keys;
+mod owner;
 mod simulate;
 
 use std::path::PathBuf;
@@ -91,6 +93,9 @@ enum Command {
         /// How many anvils to start for the ready-time figure.
         #[arg(long, value_name = "N", default_value_t = 10)]
         spawns: usize,
+        /// Only the anvil-ready figure.
+        #[arg(long)]
+        anvil_only: bool,
     },
     /// Predicts offline whether the account lets a session run calls, and why not.
     #[command(
@@ -125,6 +130,59 @@ enum Command {
         /// Prints JSON lines instead of text.
         #[arg(long)]
         json: bool,
+    },
+    /// Writes a new key to an encrypted keystore and prints its address (the key itself is never
+    /// printed).
+    #[command(
+        after_help = "Example:\n  sessionkit keygen --dir keys --name server-key --password-file secret.txt"
+    )]
+    Keygen {
+        /// The directory to write the keystore into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        /// The keystore's file name (default: a random UUID).
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+        /// A file whose first line is the password (else it is asked for twice).
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
+    },
+    /// Grants a session (a spec in the runtime's JSON form) on an account, signed and sent by
+    /// the owner's key.
+    #[command(
+        after_help = "Example:\n  sessionkit grant --rpc https://rpc.example --account 0x… --spec spec.json \\\n      --key-file owner.json --password-file secret.txt\n  OWNER_KEY=0x… sessionkit grant --rpc http://127.0.0.1:8545 --account 0x… --spec spec.json --key-env OWNER_KEY"
+    )]
+    Grant {
+        /// The chain's RPC URL (http or https).
+        #[arg(long, value_name = "URL")]
+        rpc: String,
+        /// The account (the smart EOA, or a factory-deployed account).
+        #[arg(long, value_name = "ADDRESS")]
+        account: Address,
+        /// The session spec (JSON; see `simulate --help` for the form).
+        #[arg(long, value_name = "FILE")]
+        spec: PathBuf,
+        /// The owner's key.
+        #[command(flatten)]
+        owner: keys::KeyArgs,
+    },
+    /// Revokes a session key on an account with the owner's key.
+    #[command(
+        after_help = "Example:\n  sessionkit revoke --rpc http://127.0.0.1:8545 --account 0x… --signer 0x… --key-file owner.json"
+    )]
+    Revoke {
+        /// The chain's RPC URL (http or https).
+        #[arg(long, value_name = "URL")]
+        rpc: String,
+        /// The account.
+        #[arg(long, value_name = "ADDRESS")]
+        account: Address,
+        /// The session key to revoke.
+        #[arg(long, value_name = "ADDRESS")]
+        signer: Address,
+        /// The owner's key.
+        #[command(flatten)]
+        owner: keys::KeyArgs,
     },
     /// Shows, installs or cleans the per-user cache of the pinned toolchain (anvil, forge, cast,
     /// solc-js, EntryPoint v0.8), which is `SESSIONKIT_CACHE_DIR`, else `$XDG_CACHE_HOME/sessionkit`,
@@ -176,7 +234,7 @@ fn main() -> ExitCode {
             jobs,
             junit,
         } => check::run(artifact.as_deref(), filter, jobs, junit.as_deref()),
-        Command::Bench { spawns } => bench::run(spawns),
+        Command::Bench { spawns, anvil_only } => bench::run(spawns, anvil_only),
         Command::Gen {
             account,
             targets,
@@ -203,6 +261,23 @@ fn main() -> ExitCode {
             each,
             json,
         }),
+        Command::Keygen {
+            dir,
+            name,
+            password_file,
+        } => owner::keygen(&dir, name.as_deref(), password_file.as_deref()),
+        Command::Grant {
+            rpc,
+            account,
+            spec,
+            owner,
+        } => owner::grant(&rpc, account, &spec, &owner),
+        Command::Revoke {
+            rpc,
+            account,
+            signer,
+            owner,
+        } => owner::revoke(&rpc, account, signer, &owner),
         Command::Cache { action } => cache::run(match action {
             None | Some(CacheCommand::Show) => cache::Action::Show,
             Some(CacheCommand::Install) => cache::Action::Install,

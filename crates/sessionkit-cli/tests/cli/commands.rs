@@ -185,7 +185,9 @@ fn simulate_reports_bad_input_in_one_line() {
 
 #[test]
 fn every_command_has_help_with_an_example() {
-    for command in ["check", "demo", "gas", "simulate", "bench", "gen"] {
+    for command in [
+        "check", "demo", "gas", "simulate", "bench", "gen", "keygen", "grant", "revoke", "cache",
+    ] {
         let out = run(bin().args([command, "--help"]));
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "{command}");

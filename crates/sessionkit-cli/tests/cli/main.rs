@@ -2,6 +2,7 @@
 
 mod check;
 mod commands;
+mod owner;
 
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
