@@ -136,6 +136,7 @@ pub fn call_policy_from_abi(p: &SessionLib::CallSpec, i: usize) -> Result<CallPo
             let cat = format!("{at}.constraints[{k}]");
             Ok(Constraint {
                 index: c.index,
+                param: None,
                 condition: Condition::from_id(c.condition).ok_or_else(|| {
                     AbiError::UnknownCondition {
                         field: format!("{cat}.condition"),

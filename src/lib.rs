@@ -10,6 +10,8 @@
 //!   validating builders and a hand-writable JSON form;
 //! - [`units`]: the hand-written forms of amounts, durations, words and timestamps;
 //! - [`call`]: one call of a batch, also from JSON by function signature and arguments;
+//! - [`typed`]: typed constraints (`eq`, `lte(100u64).lifetime(1_000u64)`, …), the support code
+//!   of the generated call-policy builders; [`params`]: how parameter words are named;
 //! - [`simulator`]: the offline decision the contract would make;
 //! - [`AccountError`]: the account's custom errors, decoded;
 //! - [`abi`]: the model to and from the account's ABI structs;
@@ -32,8 +34,10 @@ pub mod abi;
 mod account_error;
 pub mod call;
 pub mod contracts;
+pub mod params;
 pub mod policy;
 pub mod simulator;
+pub mod typed;
 pub mod units;
 
 #[cfg(feature = "runtime")]
@@ -54,6 +58,13 @@ pub use call::Call;
 pub use error::Error;
 #[cfg(feature = "runtime")]
 pub use signing::AnySigner;
+
+/// Paths the macros of this crate expand to (not part of the API).
+#[doc(hidden)]
+pub mod __private {
+    pub use alloy::primitives::Address;
+    pub use alloy::sol_types::SolCall;
+}
 
 /// The README's Rust examples, compiled as doctests so they stay true.
 #[cfg(all(doctest, feature = "runtime"))]

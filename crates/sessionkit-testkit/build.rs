@@ -1,6 +1,6 @@
-//! Generates the fixtures' bindings and policy builders with sessionkit's own generator (the
-//! `codegen` feature, as a downstream build script would use it), from the committed
-//! artifacts in `artifacts/`, into `OUT_DIR/bindings`.
+//! Generates the fixtures' bindings (with their bytecode) and call-policy builders with
+//! sessionkit's own generator (the `codegen` feature, as a downstream build script would use
+//! it), from the committed artifacts in `artifacts/`, into `OUT_DIR/bindings`.
 
 use std::path::PathBuf;
 
@@ -23,17 +23,9 @@ fn run() -> Result<(), String> {
     let out = PathBuf::from(std::env::var("OUT_DIR").map_err(|e| e.to_string())?);
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").map_err(|e| e.to_string())?);
     println!("cargo:rerun-if-changed=artifacts");
-    // The account's ABI comes from the sessionkit crate itself (its committed artifact).
-    let account = out.join("SessionAccount.json");
-    if std::fs::read_to_string(&account).ok().as_deref()
-        != Some(sessionkit::contracts::session_account::ARTIFACT)
-    {
-        std::fs::write(&account, sessionkit::contracts::session_account::ARTIFACT)
-            .map_err(|e| format!("{}: {e}", account.display()))?;
-    }
+    // Scenarios call the Reverter's `pure` function too: builders for views and pure ones.
     let mut generator = sessionkit::codegen::Generator::new()
-        .account_abi(&account)
-        .account_module("session_account")
+        .views(true)
         .out_dir(out.join("bindings"))
         .emit_rerun_if_changed(false);
     for (file, module) in FIXTURES {

@@ -16,6 +16,20 @@ pub enum Source {
     },
 }
 
+impl Source {
+    /// How generated docs name the input: a file by its name alone, so the output does not
+    /// depend on where the checkout is.
+    pub(crate) fn doc_label(&self) -> String {
+        match self {
+            Source::File(path) => path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            ),
+            Source::Memory { .. } => "an in-memory ABI".to_owned(),
+        }
+    }
+}
+
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -30,10 +44,6 @@ impl fmt::Display for Source {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// No account ABI was configured.
-    #[error("no account ABI: call `account_abi(path)` or `account_abi_json(abi)` first")]
-    NoAccount,
-
     /// An ABI file could not be read (missing, unreadable).
     #[error("{path}: cannot read the ABI file: {message}", path = path.display(), message = one_line(source))]
     Read {
@@ -122,29 +132,13 @@ pub enum Error {
         reason: String,
     },
 
-    /// Target modules were requested but the account ABI lacks policy structs of the shape the
-    /// call-policy builders produce.
-    #[error("{input}: target modules need the account's {what}; generate bindings only (no targets) or fix the account ABI")]
-    AccountShape {
+    /// The account ABI lacks items of the session-key interface.
+    #[error("{input}: not a session-key account: the ABI lacks {missing} of the interface (docs/interface.md); give the account's ABI, or generate its bindings as a target")]
+    NotAnAccount {
         /// The account input.
         input: Source,
-        /// What is missing or different.
-        what: String,
-    },
-
-    /// A name of the generated code is taken by an item of the ABI.
-    #[error(
-        "{input}: module `{module}`: `{name}` is both {what}; rename the module or the ABI item"
-    )]
-    NameClash {
-        /// The input.
-        input: Source,
-        /// The module.
-        module: String,
-        /// The clashing name.
-        name: String,
-        /// The two things that want it.
-        what: String,
+        /// What is missing.
+        missing: String,
     },
 
     /// `contract_name` was given for a module that has no ABI.

@@ -5,12 +5,15 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use alloy::json_abi::JsonAbi;
+use alloy::primitives::keccak256;
 
+use crate::codegen::account;
+use crate::codegen::analysis::Analyzed;
 use crate::codegen::error::{Error, Result, Source};
 use crate::codegen::input::AbiInput;
-use crate::codegen::model::{self, IndexModel, IndexModule};
-use crate::codegen::names;
-use crate::codegen::render::{render, render_module};
+use crate::codegen::render::{render, render_module, TEMPLATES};
+use crate::codegen::target::{self, AccountModel, IndexModel, IndexModule, Options};
+use crate::params;
 
 /// The name of the index file that includes every module file.
 pub const INDEX_FILE: &str = "mod.rs";
@@ -18,7 +21,11 @@ pub const INDEX_FILE: &str = "mod.rs";
 /// The default name of the account module.
 pub const DEFAULT_ACCOUNT_MODULE: &str = "account";
 
-/// Generates bindings and policy builders from an account ABI and target ABIs.
+/// The file in the output directory that records what the output was generated from: when the
+/// inputs, the settings and the generator are unchanged, `generate()` writes nothing.
+pub const STAMP_FILE: &str = ".sessionkit-gen.stamp";
+
+/// Generates bindings and call-policy builders from ABIs.
 ///
 /// ```no_run
 /// // build.rs
@@ -29,19 +36,20 @@ pub const DEFAULT_ACCOUNT_MODULE: &str = "account";
 /// # Ok::<(), sessionkit::codegen::Error>(())
 /// ```
 ///
-/// Output: one file per module (`account.rs`, `erc20.rs`, each holding `pub mod <name> { … }`)
-/// and [`INDEX_FILE`] (`mod.rs`), which `include!`s them all; include that one file:
+/// Output: one file per module (`account.rs`, `erc20.rs`) and [`INDEX_FILE`] (`mod.rs`), which
+/// declares the modules and `include!`s their files; include that one file:
 ///
 /// ```ignore
 /// mod bindings {
 ///     include!(concat!(env!("OUT_DIR"), "/mod.rs"));
 /// }
-/// use bindings::{account::{eq, lte}, erc20};
+/// use bindings::erc20;
+/// use sessionkit::typed::{eq, lte};
+/// let policy = erc20::transfer().to(eq(bob)).value(lte(100u64)).build(token);
 /// ```
 ///
-/// Target modules refer to the account module as `super::<account module>`, so the modules
-/// must be included side by side (as `mod.rs` does). Written into a source directory (the CLI's
-/// `--out src/bindings`), `mod bindings;` loads `mod.rs` directly.
+/// Written into a source directory (the CLI's `--out src/bindings`), `mod bindings;` loads
+/// `mod.rs` directly.
 #[derive(Debug, Clone)]
 #[must_use = "a generator does nothing until `generate()` or `render()`"]
 pub struct Generator {
@@ -51,6 +59,8 @@ pub struct Generator {
     contract_names: BTreeMap<String, String>,
     out_dir: Option<PathBuf>,
     rpc: bool,
+    views: bool,
+    runtime_path: String,
     rerun_if_changed: Option<bool>,
 }
 
@@ -71,7 +81,8 @@ pub struct WrittenFile {
 
 impl Generator {
     /// A generator with no inputs, the account module named `account`, `#[sol(rpc)]` bindings,
-    /// and output into `OUT_DIR`.
+    /// builders for state-changing functions only, the runtime at `::sessionkit`, and output
+    /// into `OUT_DIR`.
     pub fn new() -> Self {
         Generator {
             account: None,
@@ -80,13 +91,16 @@ impl Generator {
             contract_names: BTreeMap::new(),
             out_dir: None,
             rpc: true,
+            views: false,
+            runtime_path: "::sessionkit".to_string(),
             rerun_if_changed: None,
         }
     }
 
-    /// The account ABI: a JSON ABI array or a compiler artifact with an `abi` key (Foundry,
-    /// Hardhat). Relative paths are relative to the current directory (in a build script: the
-    /// package's directory).
+    /// The account ABI (optional): a JSON ABI array or a compiler artifact with an `abi` key
+    /// (Foundry, Hardhat). It must have the session-key interface (`docs/interface.md`); its
+    /// module holds its bindings. Relative paths are relative to the current directory (in a
+    /// build script: the package's directory).
     pub fn account_abi(mut self, path: impl Into<PathBuf>) -> Self {
         self.account = Some(AbiInput::Path(path.into()));
         self
@@ -104,7 +118,8 @@ impl Generator {
         self
     }
 
-    /// A target contract's ABI (file), generated as module `module`.
+    /// A target contract's ABI (a file: a JSON ABI, or an artifact whose bytecode the bindings
+    /// then carry), generated as module `module`.
     pub fn target(mut self, module: impl Into<String>, path: impl Into<PathBuf>) -> Self {
         self.targets
             .push((module.into(), AbiInput::Path(path.into())));
@@ -135,6 +150,20 @@ impl Generator {
         self
     }
 
+    /// Whether `view` and `pure` functions get call-policy builders too (default `false`: a
+    /// session has no reason to `execute` a view).
+    pub fn views(mut self, yes: bool) -> Self {
+        self.views = yes;
+        self
+    }
+
+    /// The path generated code uses for the runtime's support code (default `::sessionkit`), as
+    /// prost-build's `prost_path`: set it when the runtime is re-exported or renamed.
+    pub fn runtime_path(mut self, path: impl Into<String>) -> Self {
+        self.runtime_path = path.into();
+        self
+    }
+
     /// The directory [`generate`](Self::generate) writes into (created if missing). Default:
     /// `OUT_DIR`.
     pub fn out_dir(mut self, dir: impl Into<PathBuf>) -> Self {
@@ -144,8 +173,7 @@ impl Generator {
 
     /// Whether [`generate`](Self::generate) prints `cargo:rerun-if-changed=<path>` for every
     /// input file. By default it does when it runs in a build script (`OUT_DIR`, `TARGET` and
-    /// `HOST` are set). The templates are compiled into the generator, so a change to them
-    /// rebuilds it and reruns the build script anyway.
+    /// `HOST` are set).
     pub fn emit_rerun_if_changed(mut self, yes: bool) -> Self {
         self.rerun_if_changed = Some(yes);
         self
@@ -163,17 +191,23 @@ impl Generator {
     /// Renders every file in memory: file name (`mod.rs`, `account.rs`, `erc20.rs`) to content.
     /// Nothing is written.
     pub fn render(&self) -> Result<BTreeMap<String, String>> {
-        let account = self.account.as_ref().ok_or(Error::NoAccount)?;
-        let account_source = account.source(&self.account_module);
-        check_module_name(&self.account_module, &account_source)?;
         let mut modules: BTreeMap<&str, Source> = BTreeMap::new();
-        modules.insert(&self.account_module, account_source);
-        for (module, input) in &self.targets {
+        let all = self
+            .account
+            .iter()
+            .map(|input| (self.account_module.as_str(), input))
+            .chain(self.targets.iter().map(|(m, input)| (m.as_str(), input)));
+        for (module, input) in all {
             let source = input.source(module);
-            check_module_name(module, &source)?;
-            if let Some(first) = modules.get(module.as_str()) {
+            if !params::is_plain_ident(module) {
+                return Err(Error::InvalidModuleName {
+                    input: source,
+                    module: module.to_string(),
+                });
+            }
+            if let Some(first) = modules.get(module) {
                 return Err(Error::DuplicateModule {
-                    module: module.clone(),
+                    module: module.to_string(),
                     first: first.clone(),
                     second: source,
                 });
@@ -189,96 +223,194 @@ impl Generator {
                 module: module.clone(),
             });
         }
-
-        let loaded = account.load(
-            &self.account_module,
-            self.contract_name_of(&self.account_module),
-        )?;
-        let (account_model, account_info) = model::account_model(&loaded, self.rpc)?;
-        let mut targets = Vec::with_capacity(self.targets.len());
-        for (module, input) in &self.targets {
-            let loaded = input.load(module, self.contract_name_of(module))?;
-            targets.push(model::target_model(&loaded, &account_info, self.rpc)?);
-        }
-
+        let options = Options {
+            runtime: self.runtime_path.clone(),
+            rpc: self.rpc,
+            views: self.views,
+        };
         let mut files = BTreeMap::new();
         let mut index = IndexModel {
             modules: Vec::new(),
         };
-        let file = format!("{}.rs", self.account_module);
-        let content = render_module(
-            &account_model.sol,
-            "account",
-            &self.account_module,
-            std::slice::from_ref(&account_model),
-        )?;
-        files.insert(file.clone(), content);
-        index.modules.push(IndexModule {
-            module: self.account_module.clone(),
-            file,
-            account: Some(&account_model),
-            target: None,
-        });
-        for target in &targets {
-            let file = format!("{}.rs", target.module);
-            files.insert(
-                file.clone(),
-                render_module(&target.sol, "call_policy", &target.module, &target.policies)?,
-            );
+        if let Some(input) = &self.account {
+            let loaded = input.load(
+                &self.account_module,
+                self.contract_name_of(&self.account_module),
+            )?;
+            let analyzed = Analyzed::new(&loaded)?;
+            account::check_interface(&loaded, &analyzed)?;
+            let model = AccountModel {
+                module: loaded.module.clone(),
+                source: target::doc_safe(&loaded.source.doc_label()),
+                contract: loaded.contract.clone(),
+                sol: target::sol_block(&loaded, &analyzed, self.rpc, loaded.bytecode())?,
+            };
+            let file = format!("{}.rs", model.module);
+            let content =
+                render_module::<(), ()>(&model.sol, &model.module, None, "call_policy", &[])?;
+            files.insert(file.clone(), content);
             index.modules.push(IndexModule {
-                module: target.module.clone(),
+                module: model.module.clone(),
                 file,
-                account: None,
-                target: Some(target),
+                docs: vec![
+                    format!("Bindings of the account `{}` (from `{}`): its calls, events, errors and structs as alloy types.", model.contract, model.source),
+                    String::new(),
+                    "The session model itself is the runtime's (`sessionkit::policy`); this module is for calling the account's own functions.".into(),
+                ],
+            });
+        }
+        for (module, input) in &self.targets {
+            let loaded = input.load(module, self.contract_name_of(module))?;
+            let analyzed = Analyzed::new(&loaded)?;
+            let model = target::target_model(&loaded, &analyzed, loaded.bytecode(), &options)?;
+            let file = format!("{}.rs", model.module);
+            let content = render_module(
+                &model.sol,
+                &model.module,
+                Some(("target", &model)),
+                "call_policy",
+                &model.functions,
+            )?;
+            files.insert(file.clone(), content);
+            let mut docs = vec![format!(
+                "Bindings of `{}` (from `{}`) and a call-policy builder per {}function: {}.",
+                model.contract,
+                model.source,
+                if self.views { "" } else { "state-changing " },
+                if model.summary.is_empty() {
+                    "none".to_owned()
+                } else {
+                    model
+                        .summary
+                        .iter()
+                        .map(|s| format!("`{}()` (`{}`)", s.func, s.signature))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            )];
+            docs.push(String::new());
+            docs.push("Each constructor returns the module's `CallPolicyBuilder`, with one method per parameter word; `build(target)` yields a `sessionkit::policy::CallPolicy`.".into());
+            if model.skipped_views > 0 {
+                docs.push(String::new());
+                docs.push(format!(
+                    "{} `view`/`pure` function(s) have bindings but no builder (`Generator::views(true)` adds them).",
+                    model.skipped_views
+                ));
+            }
+            index.modules.push(IndexModule {
+                module: model.module.clone(),
+                file,
+                docs,
             });
         }
         files.insert(INDEX_FILE.to_string(), render("index", "(index)", &index)?);
         Ok(files)
     }
 
-    /// Renders every file and writes those whose content changed into the output directory
-    /// (each through a temporary file and a rename, so no file is ever half-written). Nothing
-    /// is written if any input is malformed.
+    /// Renders every file and writes those whose content changed into the output directory,
+    /// all or nothing: each is written to a temporary file first and renamed into place only
+    /// when all are written. Nothing is written if any input is malformed, and nothing at all
+    /// (no file is even rendered) when the inputs, the settings and the generator are those
+    /// the directory's stamp records.
     pub fn generate(&self) -> Result<Vec<WrittenFile>> {
         if self.rerun_if_changed.unwrap_or_else(in_build_script) {
             for path in self.input_files() {
                 println!("cargo:rerun-if-changed={}", path.display());
             }
         }
-        let files = self.render()?;
         let out_dir = match &self.out_dir {
             Some(dir) => dir.clone(),
             None => std::env::var_os("OUT_DIR")
                 .map(PathBuf::from)
                 .ok_or(Error::NoOutDir)?,
         };
+        let stamp = self.stamp()?;
+        let stamp_path = out_dir.join(STAMP_FILE);
+        // The stamp: the inputs' hash, then `<hash of the file> <file>` per output. A match on
+        // every line means the output is what these inputs give: nothing to do.
+        if let Ok(previous) = std::fs::read_to_string(&stamp_path) {
+            let mut lines = previous.lines();
+            if lines.next() == Some(stamp.as_str()) {
+                let mut unchanged = Vec::new();
+                let all_there = lines.all(|line| {
+                    let Some((hash, name)) = line.split_once(' ') else {
+                        return false;
+                    };
+                    let path = out_dir.join(name);
+                    let same =
+                        std::fs::read(&path).is_ok_and(|b| keccak256(&b).to_string() == hash);
+                    unchanged.push(WrittenFile {
+                        path,
+                        changed: false,
+                    });
+                    same
+                });
+                if all_there && !unchanged.is_empty() {
+                    return Ok(unchanged);
+                }
+            }
+        }
+        let files = self.render()?;
         std::fs::create_dir_all(&out_dir).map_err(|e| Error::Write {
             path: out_dir.clone(),
             source: e,
         })?;
-        files
+        let written = write_all(&out_dir, &files)?;
+        let mut record = stamp;
+        for (name, content) in &files {
+            record.push_str(&format!("\n{} {name}", keccak256(content.as_bytes())));
+        }
+        write_all(
+            &out_dir,
+            &BTreeMap::from([(STAMP_FILE.to_string(), record)]),
+        )?;
+        Ok(written)
+    }
+
+    /// A hash of everything the output depends on: the inputs' bytes, the settings, the
+    /// generator's version and its templates.
+    fn stamp(&self) -> Result<String> {
+        let mut data = Vec::new();
+        let mut add = |bytes: &[u8]| {
+            data.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
+            data.extend_from_slice(bytes);
+        };
+        add(env!("CARGO_PKG_VERSION").as_bytes());
+        for (name, text) in TEMPLATES {
+            add(name.as_bytes());
+            add(text.as_bytes());
+        }
+        add(format!(
+            "{}|{}|{}|{}|{:?}",
+            self.account_module, self.rpc, self.views, self.runtime_path, self.contract_names
+        )
+        .as_bytes());
+        let inputs = self
+            .account
             .iter()
-            .map(|(name, content)| {
-                let path = out_dir.join(name);
-                let changed = write_if_changed(&path, content.as_bytes())?;
-                Ok(WrittenFile { path, changed })
-            })
-            .collect()
+            .map(|i| (self.account_module.as_str(), i))
+            .chain(self.targets.iter().map(|(m, i)| (m.as_str(), i)));
+        for (module, input) in inputs {
+            add(module.as_bytes());
+            match input {
+                AbiInput::Path(path) => {
+                    add(b"file");
+                    add(&std::fs::read(path).map_err(|e| Error::Read {
+                        path: path.clone(),
+                        source: e,
+                    })?);
+                }
+                AbiInput::Json(abi) => {
+                    add(b"json");
+                    add(serde_json::to_string(abi).unwrap_or_default().as_bytes());
+                }
+            }
+        }
+        Ok(keccak256(&data).to_string())
     }
 
     fn contract_name_of(&self, module: &str) -> Option<&str> {
         self.contract_names.get(module).map(String::as_str)
-    }
-}
-
-fn check_module_name(module: &str, source: &Source) -> Result<()> {
-    if names::is_plain_rust_ident(module) {
-        Ok(())
-    } else {
-        Err(Error::InvalidModuleName {
-            input: source.clone(),
-            module: module.to_string(),
-        })
     }
 }
 
@@ -288,26 +420,60 @@ fn in_build_script() -> bool {
         .all(|v| std::env::var_os(v).is_some())
 }
 
-/// Writes `content` to `path` unless it already holds it; returns whether it wrote.
-fn write_if_changed(path: &Path, content: &[u8]) -> Result<bool> {
-    if std::fs::read(path).is_ok_and(|existing| existing == content) {
-        return Ok(false);
-    }
-    let err = |e| Error::Write {
-        path: path.to_path_buf(),
-        source: e,
+/// Writes every file of `files` whose content changed into `dir`, all or nothing: first each to
+/// a temporary file beside it, then (only when every one was written) each renamed into place.
+fn write_all(dir: &Path, files: &BTreeMap<String, String>) -> Result<Vec<WrittenFile>> {
+    let mut pending: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let mut out = Vec::with_capacity(files.len());
+    let cleanup = |pending: &[(PathBuf, PathBuf)]| {
+        for (tmp, _) in pending {
+            let _ = std::fs::remove_file(tmp);
+        }
     };
-    let file_name = path
-        .file_name()
-        .map(|f| f.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
-    let written = std::fs::File::create(&tmp)
-        .and_then(|mut f| f.write_all(content).and_then(|()| f.sync_all()))
-        .and_then(|()| std::fs::rename(&tmp, path));
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(err(e));
+    // The index last: it is what includes the others.
+    let mut ordered: Vec<(&String, &String)> = files
+        .iter()
+        .filter(|(n, _)| n.as_str() != INDEX_FILE)
+        .collect();
+    ordered.extend(files.get_key_value(INDEX_FILE));
+    for (name, content) in ordered {
+        let path = dir.join(name);
+        if path.is_dir() {
+            cleanup(&pending);
+            return Err(Error::Write {
+                path,
+                source: std::io::Error::other("a directory is in the way"),
+            });
+        }
+        if std::fs::read(&path).is_ok_and(|existing| existing == content.as_bytes()) {
+            out.push(WrittenFile {
+                path,
+                changed: false,
+            });
+            continue;
+        }
+        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let written = std::fs::File::create(&tmp)
+            .and_then(|mut f| f.write_all(content.as_bytes()).and_then(|()| f.sync_all()));
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&tmp);
+            cleanup(&pending);
+            return Err(Error::Write { path, source: e });
+        }
+        pending.push((tmp, path.clone()));
+        out.push(WrittenFile {
+            path,
+            changed: true,
+        });
     }
-    Ok(true)
+    for (k, (tmp, path)) in pending.iter().enumerate() {
+        if let Err(e) = std::fs::rename(tmp, path) {
+            cleanup(&pending[k..]);
+            return Err(Error::Write {
+                path: path.clone(),
+                source: e,
+            });
+        }
+    }
+    Ok(out)
 }

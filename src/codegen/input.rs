@@ -4,10 +4,11 @@
 use std::path::{Path, PathBuf};
 
 use alloy::json_abi::JsonAbi;
+use alloy::primitives::Bytes;
 use heck::ToUpperCamelCase;
 
 use crate::codegen::error::{one_line, Error, Result, Source};
-use crate::codegen::names;
+use crate::params::is_plain_ident;
 
 /// Where an ABI comes from.
 #[derive(Debug, Clone)]
@@ -24,6 +25,19 @@ pub(crate) struct LoadedAbi {
     /// The `sol!` interface name.
     pub contract: String,
     pub abi: JsonAbi,
+    /// The creation bytecode of an artifact that has it (linked).
+    pub bytecode: Option<Bytes>,
+    /// Its runtime bytecode, when the artifact has it too.
+    pub deployed_bytecode: Option<Bytes>,
+}
+
+impl LoadedAbi {
+    /// The bytecode for the bindings: creation code and, when known, runtime code.
+    pub fn bytecode(&self) -> Option<(&Bytes, Option<&Bytes>)> {
+        self.bytecode
+            .as_ref()
+            .map(|b| (b, self.deployed_bytecode.as_ref()))
+    }
 }
 
 impl AbiInput {
@@ -48,21 +62,23 @@ impl AbiInput {
     /// module (`erc20` → `Erc20`) for in-memory ABIs.
     pub fn load(&self, module: &str, contract: Option<&str>) -> Result<LoadedAbi> {
         let source = self.source(module);
-        let abi = match self {
+        let (abi, bytecode, deployed_bytecode) = match self {
             AbiInput::Path(path) => {
                 let text = std::fs::read(path).map_err(|e| Error::Read {
                     path: path.clone(),
                     source: e,
                 })?;
-                parse_abi(&text, &source)?
+                let abi = parse_abi(&text, &source)?;
+                let (creation, deployed) = artifact_bytecode(&text);
+                (abi, creation, deployed)
             }
-            AbiInput::Json(abi) => (**abi).clone(),
+            AbiInput::Json(abi) => ((**abi).clone(), None, None),
         };
         let contract = match contract {
             Some(name) => name.to_string(),
             None => default_contract_name(self.path(), module),
         };
-        if !names::is_plain_rust_ident(&contract) || contract.contains('$') {
+        if !is_plain_ident(&contract) || contract.contains('$') {
             return Err(Error::InvalidContractName {
                 input: source,
                 name: contract,
@@ -73,6 +89,8 @@ impl AbiInput {
             source,
             contract,
             abi,
+            bytecode,
+            deployed_bytecode,
         })
     }
 }
@@ -83,11 +101,11 @@ fn default_contract_name(path: Option<&Path>, module: &str) -> String {
         .and_then(|f| f.to_str())
         .and_then(|f| f.split('.').next())
         .unwrap_or_default();
-    if names::is_plain_rust_ident(stem) {
+    if is_plain_ident(stem) {
         return stem.to_string();
     }
     let camel = stem.to_upper_camel_case();
-    if names::is_plain_rust_ident(&camel) {
+    if is_plain_ident(&camel) {
         return camel;
     }
     module.to_upper_camel_case()
@@ -140,4 +158,29 @@ fn kind(value: &serde_json::Value) -> &'static str {
         serde_json::Value::Array(_) => "an array",
         serde_json::Value::Object(_) => "an object",
     }
+}
+
+/// The linked creation and runtime bytecode of a Foundry or Hardhat artifact (`bytecode` and
+/// `deployedBytecode`, each an object with `object` or a hex string); `None` for a plain ABI, an
+/// empty bytecode (an interface) or unlinked library placeholders.
+fn artifact_bytecode(text: &[u8]) -> (Option<Bytes>, Option<Bytes>) {
+    let Ok(serde_json::Value::Object(object)) = serde_json::from_slice::<serde_json::Value>(text)
+    else {
+        return (None, None);
+    };
+    let read = |key: &str| -> Option<Bytes> {
+        let value = object.get(key)?;
+        let hex = match value {
+            serde_json::Value::String(s) => s.as_str(),
+            other => other.get("object")?.as_str()?,
+        };
+        let hex = hex.trim_start_matches("0x");
+        if hex.is_empty() || hex.contains("__") {
+            return None;
+        }
+        alloy::hex::decode(hex).ok().map(Bytes::from)
+    };
+    let creation = read("bytecode");
+    let deployed = creation.as_ref().and_then(|_| read("deployedBytecode"));
+    (creation, deployed)
 }

@@ -1,36 +1,37 @@
-//! Build-time generator of typed alloy bindings and session-policy builders from contract ABIs.
+//! The build-time generator of typed alloy bindings and call-policy builders from contract ABIs
+//! (the `codegen` feature; `sessionkit-gen` is the same generator under its own name).
 //!
-//! It reads one smart-account ABI and any number of target-contract ABIs (JSON ABI arrays,
+//! It reads any number of target-contract ABIs and, optionally, the account's (JSON ABI arrays,
 //! compiler artifacts with an `abi` key, or in-memory [`JsonAbi`]s) and writes Rust source:
 //!
-//! - for the account: alloy `sol!` bindings, builders mirroring its policy structs
-//!   (`SessionSpec`, `CallSpec`, `TransferSpec`, `UsageLimit`, `Constraint`, found by name), and
-//!   the condition helpers `eq`, `ne`, `gt`, `lt`, `gte`, `lte`, `any`;
-//! - for each target: `sol!` bindings and one typed call-policy builder per function.
+//! - for each target: alloy `sol!` bindings (with the artifact's bytecode when it has one, so
+//!   `Vault::deploy(&provider, …)` works) and one call-policy builder per state-changing
+//!   function, thin code over [`sessionkit::typed`](crate::typed) that yields the runtime's
+//!   [`CallPolicy`](crate::policy::CallPolicy):
 //!
-//! ```ignore
-//! use bindings::account::{eq, lte, SessionSpec};
-//! use bindings::erc20;
+//!   ```ignore
+//!   use sessionkit::typed::{eq, lte};
+//!   let policy = erc20::transfer().to(eq(bob)).value(lte(100u64).lifetime(1_000u64)).build(token);
+//!   let spec = SessionSpec::builder(key).expires_in(hour).call(policy).build_at(now)?;
+//!   eoa.grant(&owner, &spec, &owner).await?;
+//!   ```
 //!
-//! let spec = SessionSpec::builder()
-//!     .signer(session_key)
-//!     .expires_at(1_900_000_000u64)
-//!     .call_policy(erc20::transfer().to(eq(bob)).amount(lte(100u64).lifetime(1_000u64)).build(token))
-//!     .build()?;
-//! ```
+//! - for the account: its `sol!` bindings, after a check that its ABI has the session-key
+//!   interface's functions, errors and structs (a one-line error names what is missing). The
+//!   session model is the runtime's: there are no generated struct builders.
 //!
 //! # In a build script
 //!
 //! ```no_run
-//! // build.rs (with `[build-dependencies] sessionkit = { default-features = false, features = ["codegen"] }`
-//! // or `sessionkit-gen`), in `fn main()`:
+//! // build.rs (with `[build-dependencies] sessionkit-gen`, or sessionkit with
+//! // `default-features = false, features = ["codegen"]`), in `fn main()`:
 //! if let Err(e) = sessionkit::codegen::generate("abi/SessionAccount.json", &[("erc20", "abi/ERC20.json")]) {
 //!     panic!("{e}");
 //! }
 //! ```
 //!
-//! then, in the crate (which needs `alloy` with its `contract` feature, on by default, or only
-//! `sol-types` with [`Generator::rpc`]`(false)`):
+//! then, in the crate (which needs `sessionkit`, and `alloy` with its `contract` feature, or
+//! only `sol-types` with [`Generator::rpc`]`(false)`):
 //!
 //! ```ignore
 //! mod bindings {
@@ -39,64 +40,58 @@
 //! ```
 //!
 //! [`Generator`] has every setting (module names, output directory, in-memory ABIs, contract
-//! names); [`Generator::render`] returns the files in memory for tests and the CLI. The
-//! generated code depends only on `alloy`.
+//! names, `views`, `rpc`, `runtime_path`); [`Generator::render`] returns the files in memory
+//! for tests and the CLI. A rerun with the same inputs, settings and generator writes nothing
+//! (a stamp in the output directory records them).
 //!
 //! # The generated API
 //!
-//! - **Account module** (`account` by default): `sol!` bindings with `#[sol(rpc)]` and
-//!   `#[derive(Debug, PartialEq, Eq)]`. A struct `Lib.Name` of the ABI is `account::Lib::Name`,
-//!   an unqualified one `account::<Contract>::Name`; enums are `u8`. The policy structs are
-//!   re-exported at `account::SessionSpec` etc., each with `account::SessionSpecBuilder`
-//!   (`SessionSpec::builder()`): one setter per field in snake_case, a push method per array
-//!   field (`call_policy` for `callPolicies`), `build() -> Result<_, MissingField>` failing only on
-//!   unset `address` fields. Without the policy structs the module holds bindings only (its
-//!   docs say so).
-//! - **Target modules**: for each function `f`, `f()` returns `FPolicy`, with one method per
-//!   head word of each static parameter taking a `ParamConstraint` over a typed value
-//!   (`address` → `Address`; `uintN` → `U256` or unsigned integers; `intN` → `I256` or signed
-//!   integers, sign-extended; `bool`; `bytesN` → `FixedBytes<N>`/`[u8; N]`, right-padded), plus
-//!   `max_value_per_use`, `value_limit`, and `build(target) -> CallSpec`. `SELECTOR` and
-//!   `SIGNATURE` are associated constants.
+//! - `erc20::transfer()` returns `erc20::CallPolicyBuilder<ERC20::transferCall>`, the module's
+//!   one builder type (declared by [`call_policy_builder!`](crate::call_policy_builder)), with
+//!   `max_value_per_use`, `value_limit`, `build(target)` and one method per head word of each
+//!   static parameter, taking a [`ParamConstraint`](crate::typed::ParamConstraint) over a typed
+//!   value: `address` → [`Address`](alloy::primitives::Address); `uintN` → `U256` or unsigned
+//!   integers; `intN` → `I256` or signed integers, sign-extended; `bool`; `bytesN` →
+//!   `FixedBytes<N>`/`[u8; N]`, right-padded. Dynamic parameters (`bytes`, `string`, `T[]`,
+//!   tuples with a dynamic member) have no method: constraining them does not compile.
+//! - A `NotEqual`, `Greater` or `GreaterOrEqual` constraint on an `address`, a narrow `uintN`
+//!   or a `bool` gets a range constraint on the same word (see [`typed`](crate::typed)).
+//! - Generated code names the runtime version it was made for; compiling it against another is
+//!   an error that says to regenerate.
 //!
 //! # Naming rules
 //!
-//! - Methods are the Solidity parameter names in snake_case; unnamed parameters are `arg0`,
-//!   `arg1`, … (by position).
-//! - Static tuples and fixed arrays flatten to one method per head word: `order.amount` is
-//!   `order_amount`, `path[1]` is `path_1`, unnamed tuple members use their position. Word
-//!   indexes count head words after the selector; a dynamic parameter (`bytes`, `string`,
-//!   `T[]`, tuples or arrays with a dynamic member) takes one word (its offset) and has no
-//!   method. Parameters over 64 words get no methods.
-//! - Overloaded functions are `name_0`, `name_1`, … in ABI order (after removing exact
-//!   duplicates), matching alloy's `name_0Call`; builder types are `Name0Policy`.
-//! - Rust keywords become raw identifiers (`r#type`); `self`, `super`, `crate`, `Self` get a
-//!   trailing `_`. A name already taken (by a builder's own method such as `build`, `new`,
-//!   `value_limit`, `max_value_per_use`, or by an earlier name) gets `_` appended until free.
-//!   All of this is decided in the model before rendering.
+//! Parameter methods follow [`params`](crate::params) (the JSON form's `"param"` uses the same
+//! names). Constructors are the function's name in snake_case; a function whose name alloy
+//! numbers (overloads, or a name shared with an event or error) gets alloy's number
+//! (`safe_transfer_from_0`, matching `safeTransferFrom_0Call`); a name already in snake_case
+//! keeps it and a name that collides after conversion gets `_` appended. Parameter and field
+//! names that `sol!` cannot take (`type`, `for`, `_`, `super`) are renamed in the bindings
+//! (`type_`); names are not part of the ABI encoding.
 //!
 //! # Output
 //!
-//! Files are formatted with `prettyplease`, start with `// @generated by sessionkit-gen: do not
-//! edit`, and are written only when their content changed. In a build script the generator
-//! prints `cargo:rerun-if-changed` for every input file.
+//! Files are formatted with `prettyplease`, start with `// @generated by sessionkit-gen
+//! <version>: do not edit`, and are written all or nothing, each only when its content
+//! changed. In a build script the generator prints `cargo:rerun-if-changed` for every input file.
 
+mod account;
+mod analysis;
 mod error;
 mod generator;
 mod input;
-mod model;
-mod names;
 mod render;
-mod types;
+mod target;
 
 pub use alloy::json_abi::JsonAbi;
 pub use error::{Error, Result, Source};
-pub use generator::{Generator, WrittenFile, DEFAULT_ACCOUNT_MODULE, INDEX_FILE};
+pub use generator::{Generator, WrittenFile, DEFAULT_ACCOUNT_MODULE, INDEX_FILE, STAMP_FILE};
 pub use render::HEADER;
 
 /// A synthetic target ABI of `functions` functions with a mix of parameter kinds (elementary,
 /// static tuples, fixed arrays, dynamic parameters, an overload every tenth function), for
-/// measuring render time.
+/// measuring render time (`sessionkit bench`). Not part of the API.
+#[doc(hidden)]
 pub fn synthetic_abi(functions: usize) -> JsonAbi {
     use serde_json::{json, Value};
     let param = |name: &str, ty: &str| json!({"name": name, "type": ty, "internalType": ty});

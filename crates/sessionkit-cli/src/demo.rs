@@ -5,8 +5,10 @@ use std::time::{Duration, Instant};
 use alloy::primitives::{Address, U256};
 use alloy::signers::local::PrivateKeySigner;
 use sessionkit::client::Sent;
-use sessionkit::policy::{CallPolicy, Condition, Limit, SessionSpec, TransferPolicy};
+use sessionkit::policy::{Limit, SessionSpec, TransferPolicy};
+use sessionkit::typed::{eq, lte};
 use sessionkit::{Call, Error};
+use sessionkit_testkit::fixtures::bindings::test_token;
 use sessionkit_testkit::fixtures::{transfer, TestToken};
 use sessionkit_testkit::Harness;
 
@@ -129,10 +131,10 @@ pub async fn run(json: bool) -> Result<(), String> {
     let spec = SessionSpec::builder(server_key.address())
         .expires_in(Duration::from_secs(3600))
         .call(
-            CallPolicy::function(h.token, "transfer(address,uint256)")
-                .map_err(|e| e.to_string())?
-                .constraint(0, Condition::Equal, bob)
-                .constraint_limited(1, Condition::LessOrEqual, 100u64, Limit::lifetime(250u64)),
+            test_token::transfer()
+                .to(eq(bob))
+                .value(lte(100u64).lifetime(250u64))
+                .build(h.token),
         )
         .transfer(
             TransferPolicy::new(bob)

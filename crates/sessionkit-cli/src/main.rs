@@ -77,15 +77,26 @@ enum Command {
         include!(\"…/mod.rs\")). Files are only rewritten when their content changes."
     )]
     Gen {
-        /// The account's ABI: a JSON ABI or a Foundry artifact.
+        /// The account's ABI (a JSON ABI or a Foundry artifact): bindings, after checking it has
+        /// the session-key interface.
         #[arg(long, value_name = "PATH")]
-        account: PathBuf,
-        /// A target contract's ABI and the module to generate for it.
+        account: Option<PathBuf>,
+        /// A target contract's ABI (or artifact, whose bytecode the bindings then carry) and the
+        /// module to generate for it.
         #[arg(long = "target", value_name = "NAME=PATH")]
         targets: Vec<String>,
         /// The directory to write into (created if missing).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Also builders for `view` and `pure` functions.
+        #[arg(long)]
+        views: bool,
+        /// Bindings without `#[sol(rpc)]` (the code then needs only alloy's sol-types).
+        #[arg(long)]
+        no_rpc: bool,
+        /// The path of the runtime crate in the generated code.
+        #[arg(long, value_name = "PATH", default_value = "::sessionkit")]
+        runtime_path: String,
     },
     /// Measures the harness: anvil ready time, scenario time p50/p95, suite wall time with 1 and 2 jobs.
     #[command(after_help = "Example:\n  sessionkit bench --spawns 10")]
@@ -239,7 +250,17 @@ fn main() -> ExitCode {
             account,
             targets,
             out,
-        } => gen::run(&account, &targets, &out),
+            views,
+            no_rpc,
+            runtime_path,
+        } => gen::run(gen::Args {
+            account: account.as_deref(),
+            targets: &targets,
+            out: &out,
+            views,
+            rpc: !no_rpc,
+            runtime_path: &runtime_path,
+        }),
         Command::Demo { json } => runtime()
             .and_then(|rt| rt.block_on(demo::run(json)))
             .map(|()| ExitCode::SUCCESS),

@@ -5,10 +5,12 @@ use alloy::primitives::{Address, U256};
 use alloy::signers::local::PrivateKeySigner;
 use serde::Serialize;
 
+use crate::fixtures::bindings::test_token;
 use crate::fixtures::{transfer, TestToken};
 use crate::harness::{Harness, HarnessError};
 use alloy::providers::Provider;
-use sessionkit::policy::{CallPolicy, Condition, Limit, SessionSpec, TransferPolicy};
+use sessionkit::policy::{Limit, SessionSpec, TransferPolicy};
+use sessionkit::typed::{eq, lte};
 use sessionkit::userop::UserOps;
 use sessionkit::Call;
 
@@ -45,15 +47,10 @@ pub async fn measure(h: &Harness) -> Result<Vec<GasRow>, HarnessError> {
     let spec = SessionSpec::builder(key.address())
         .expires_at(now + 30 * 86_400)
         .call(
-            CallPolicy::function(h.token, "transfer(address,uint256)")
-                .map_err(sessionkit::Error::from)?
-                .constraint(0, Condition::Equal, bob)
-                .constraint_limited(
-                    1,
-                    Condition::LessOrEqual,
-                    1_000u64,
-                    Limit::lifetime(1_000_000u64),
-                ),
+            test_token::transfer()
+                .to(eq(bob))
+                .value(lte(1_000u64).lifetime(1_000_000u64))
+                .build(h.token),
         )
         .transfer(
             TransferPolicy::new(bob)

@@ -231,7 +231,8 @@ impl std::fmt::Debug for Expect {
 pub enum When {
     /// `expiresAt + offset`.
     Expiry(i64),
-    /// The start of the next window of `period` seconds after now, plus `offset`.
+    /// The start of the next window of `period` seconds after now, plus `offset` (the window
+    /// after that when the offset would not be after the latest block).
     NextWindow(u64, i64),
 }
 
@@ -874,8 +875,15 @@ async fn play(
                                 expiry.saturating_add_signed(*offset)
                             }
                             When::NextWindow(period, offset) => {
+                                // The first window boundary that leaves room for the offset
+                                // after the latest block (a negative offset could land on or
+                                // before it when the chain is just before a boundary).
                                 let now = h.timestamp().await?;
-                                ((now / period + 1) * period).saturating_add_signed(*offset)
+                                let mut boundary = (now / period + 1) * period;
+                                while boundary.saturating_add_signed(*offset) <= now {
+                                    boundary += period;
+                                }
+                                boundary.saturating_add_signed(*offset)
                             }
                         };
                         let latest = h.timestamp().await?;

@@ -7,12 +7,14 @@ use alloy::sol_types::SolCall;
 use super::{
     CallT, Data, Env, Expect, Role, Scenario, Signer, Step, Sym, When, BOTH, DIRECT, SPONSORED,
 };
-use crate::fixtures::{Counter, Reverter, TestToken};
+use crate::fixtures::bindings::{counter, reverter, test_token};
+use crate::fixtures::{Counter, TestToken};
 use sessionkit::contracts::SessionAccount;
 use sessionkit::policy::{
     CallPolicy, Condition, Constraint, Limit, SessionBuilder, SessionSpec, TransferPolicy,
 };
 use sessionkit::simulator::LimitId;
+use sessionkit::typed::{any, eq, lt, lte, ParamConstraint};
 use sessionkit::AccountError as E;
 
 const HOUR: u64 = 3600;
@@ -87,11 +89,11 @@ fn build(b: SessionBuilder, now: u64) -> SessionSpec {
 }
 
 fn set_number(e: &Env) -> CallPolicy {
-    CallPolicy::new(e.counter, sel::<Counter::setNumberCall>())
+    counter::set_number().build(e.counter)
 }
 
 fn token_transfer(e: &Env) -> CallPolicy {
-    CallPolicy::new(e.token, sel::<TestToken::transferCall>())
+    test_token::transfer().build(e.token)
 }
 
 // ---- specs ---------------------------------------------------------------------------------
@@ -104,14 +106,14 @@ fn counter_and_increment(e: &Env, now: u64) -> SessionSpec {
     build(
         key(e, now)
             .call(set_number(e))
-            .call(CallPolicy::new(e.counter, sel::<Counter::incrementCall>())),
+            .call(counter::increment().build(e.counter)),
         now,
     )
 }
 
 fn first_match(e: &Env, now: u64) -> SessionSpec {
     let mut spec = build(
-        key(e, now).call(set_number(e).constraint(0, Condition::Equal, 1u64)),
+        key(e, now).call(counter::set_number().new_number(eq(1u64)).build(e.counter)),
         now,
     );
     // The builders refuse a shadowed policy; the contract must still take the first.
@@ -190,7 +192,7 @@ fn bob_allowance_10_per_1000(e: &Env, now: u64) -> SessionSpec {
 fn bob_and_reverter(e: &Env, now: u64) -> SessionSpec {
     build(
         key(e, now)
-            .call(CallPolicy::new(e.reverter, sel::<Reverter::failCall>()))
+            .call(reverter::fail().build(e.reverter))
             .transfer(
                 TransferPolicy::new(e.bob)
                     .max_value_per_use(10u64)
@@ -213,7 +215,11 @@ fn zero_value_lifetime(e: &Env, now: u64) -> SessionSpec {
 
 fn condition_spec(e: &Env, now: u64, condition: Condition) -> SessionSpec {
     build(
-        key(e, now).call(set_number(e).constraint(0, condition, 7u64)),
+        key(e, now).call(
+            counter::set_number()
+                .new_number(ParamConstraint::new(condition, 7u64))
+                .build(e.counter),
+        ),
         now,
     )
 }
@@ -239,26 +245,29 @@ fn less_or_equal_7(e: &Env, now: u64) -> SessionSpec {
 
 fn metered_unconstrained(e: &Env, now: u64) -> SessionSpec {
     build(
-        key(e, now).call(set_number(e).constraint_limited(
-            0,
-            Condition::Unconstrained,
-            0u64,
-            Limit::lifetime(10u64),
-        )),
+        key(e, now).call(
+            counter::set_number()
+                .new_number(any().lifetime(10u64))
+                .build(e.counter),
+        ),
         now,
     )
 }
 
 fn less_100(e: &Env, now: u64) -> SessionSpec {
     build(
-        key(e, now).call(set_number(e).constraint(0, Condition::Less, 100u64)),
+        key(e, now).call(
+            counter::set_number()
+                .new_number(lt(100u64))
+                .build(e.counter),
+        ),
         now,
     )
 }
 
 fn to_bob_only(e: &Env, now: u64) -> SessionSpec {
     build(
-        key(e, now).call(token_transfer(e).constraint(0, Condition::Equal, e.bob)),
+        key(e, now).call(test_token::transfer().to(eq(e.bob)).build(e.token)),
         now,
     )
 }
@@ -266,9 +275,10 @@ fn to_bob_only(e: &Env, now: u64) -> SessionSpec {
 fn to_bob_lifetime_150(e: &Env, now: u64) -> SessionSpec {
     build(
         key(e, now).call(
-            token_transfer(e)
-                .constraint(0, Condition::Equal, e.bob)
-                .constraint_limited(1, Condition::LessOrEqual, 100u64, Limit::lifetime(150u64)),
+            test_token::transfer()
+                .to(eq(e.bob))
+                .value(lte(100u64).lifetime(150u64))
+                .build(e.token),
         ),
         now,
     )
@@ -276,24 +286,22 @@ fn to_bob_lifetime_150(e: &Env, now: u64) -> SessionSpec {
 
 fn to_bob_allowance(e: &Env, now: u64) -> SessionSpec {
     build(
-        key(e, now).call(token_transfer(e).constraint_limited(
-            1,
-            Condition::LessOrEqual,
-            100u64,
-            Limit::allowance(100u64, 1000),
-        )),
+        key(e, now).call(
+            test_token::transfer()
+                .value(lte(100u64).allowance(100u64, 1000))
+                .build(e.token),
+        ),
         now,
     )
 }
 
 fn increment_with_constraint(e: &Env, now: u64) -> SessionSpec {
+    // The raw constraint API on purpose: `increment()` has no parameter, so no typed builder
+    // can name word 0; the account must refuse the call that lacks it (InvalidDataLength).
     build(
         key(e, now).call(
-            CallPolicy::new(e.counter, sel::<Counter::incrementCall>()).constraint(
-                0,
-                Condition::Equal,
-                0u64,
-            ),
+            CallPolicy::new(e.counter, sel::<Counter::incrementCall>())
+                .with_constraint(Constraint::new(0, Condition::Equal, 0u64)),
         ),
         now,
     )
@@ -301,20 +309,14 @@ fn increment_with_constraint(e: &Env, now: u64) -> SessionSpec {
 
 fn amount_constrained(e: &Env, now: u64) -> SessionSpec {
     build(
-        key(e, now).call(token_transfer(e).constraint(1, Condition::LessOrEqual, 100u64)),
+        key(e, now).call(test_token::transfer().value(lte(100u64)).build(e.token)),
         now,
     )
 }
 
 fn add_second_param(e: &Env, now: u64) -> SessionSpec {
     build(
-        key(e, now).call(
-            CallPolicy::new(e.counter, sel::<Counter::addCall>()).constraint(
-                1,
-                Condition::Less,
-                5u64,
-            ),
-        ),
+        key(e, now).call(counter::add().b(lt(5u64)).build(e.counter)),
         now,
     )
 }
@@ -322,10 +324,11 @@ fn add_second_param(e: &Env, now: u64) -> SessionSpec {
 fn both_limits(e: &Env, now: u64) -> SessionSpec {
     build(
         key(e, now).call(
-            set_number(e)
+            counter::set_number()
                 .max_value_per_use(10u64)
                 .value_limit(Limit::lifetime(10u64))
-                .constraint_limited(0, Condition::Unconstrained, 0u64, Limit::lifetime(20u64)),
+                .new_number(any().lifetime(20u64))
+                .build(e.counter),
         ),
         now,
     )
@@ -351,11 +354,12 @@ fn many_limits(e: &Env, now: u64) -> SessionSpec {
     build(
         key(e, now)
             .call(
-                token_transfer(e)
+                test_token::transfer()
                     .max_value_per_use(10u64)
                     .value_limit(Limit::lifetime(12u64))
-                    .constraint(0, Condition::Equal, e.bob)
-                    .constraint_limited(1, Condition::LessOrEqual, 100u64, Limit::lifetime(150u64)),
+                    .to(eq(e.bob))
+                    .value(lte(100u64).lifetime(150u64))
+                    .build(e.token),
             )
             .call(set_number(e))
             .transfer(
@@ -406,15 +410,20 @@ fn call_allowance_no_period(e: &Env, now: u64) -> SessionSpec {
 }
 
 fn constraint_allowance_no_period(e: &Env, now: u64) -> SessionSpec {
-    let mut s = to_bob_only(e, now);
-    s.call_policies[0]
-        .constraints
-        .push(
-            Constraint::new(1, Condition::LessOrEqual, 100u64).limit(Limit::Allowance {
-                limit: u(100),
-                period: 0,
-            }),
-        );
+    let mut s = build(
+        key(e, now).call(
+            test_token::transfer()
+                .to(eq(e.bob))
+                .value(lte(100u64).allowance(100u64, 1))
+                .build(e.token),
+        ),
+        now,
+    );
+    // The builders refuse a period of 0; the account must too.
+    s.call_policies[0].constraints[1].limit = Limit::Allowance {
+        limit: u(100),
+        period: 0,
+    };
     s
 }
 

@@ -1,4 +1,4 @@
-//! The policy builders the test kit's build script generates for its fixtures, end to end: a session
+//! The call-policy builders the test kit's build script generates for its fixtures, end to end: a session
 //! built with them is granted on anvil, and the calls it allows and refuses are exactly what
 //! the same policy built by hand allows and refuses.
 
@@ -6,37 +6,28 @@ use std::time::Duration;
 
 use alloy::primitives::{Address, U256};
 use alloy::signers::local::PrivateKeySigner;
-use sessionkit::abi::call_policy_from_abi;
 use sessionkit::policy::{CallPolicy, Condition, Limit, SessionSpec};
+use sessionkit::typed::{eq, lt, lte};
 use sessionkit::{AccountError, Call, Error};
-use sessionkit_testkit::fixtures::bindings::session_account::{eq, lt, lte};
 use sessionkit_testkit::fixtures::bindings::{counter, test_token};
 use sessionkit_testkit::fixtures::{Counter, TestToken};
 use sessionkit_testkit::Harness;
 
-/// The generated module's own `CallSpec` as the runtime's ABI struct (same ABI, another type).
-fn runtime_spec(
-    generated: &sessionkit_testkit::fixtures::bindings::session_account::CallSpec,
-) -> sessionkit::contracts::SessionLib::CallSpec {
-    use alloy::sol_types::SolValue;
-    SolValue::abi_decode(&generated.abi_encode()).expect("the same ABI struct")
-}
-
 #[test]
-fn a_generated_call_policy_equals_the_hand_built_one() {
+fn a_generated_call_policy_is_the_runtimes_own() {
     let token = Address::repeat_byte(0x70);
     let bob = Address::repeat_byte(0xb0);
     let generated = test_token::transfer()
         .to(eq(bob))
         .value(lte(100u64).lifetime(150u64))
         .build(token);
-    let by_hand = CallPolicy::function(token, "transfer(address,uint256)")
+    let mut by_hand = CallPolicy::function(token, "transfer(address,uint256)")
         .unwrap()
         .constraint(0, Condition::Equal, bob)
         .constraint_limited(1, Condition::LessOrEqual, 100u64, Limit::lifetime(150u64));
-    let mut read = call_policy_from_abi(&runtime_spec(&generated), 0).unwrap();
-    read.function = by_hand.function.clone();
-    assert_eq!(read, by_hand);
+    by_hand.constraints[0].param = Some("to".into());
+    by_hand.constraints[1].param = Some("value".into());
+    assert_eq!(generated, by_hand);
 }
 
 #[tokio::test]
@@ -60,25 +51,16 @@ async fn generated_policies_are_enforced_on_chain() {
     );
     eoa.execute_as_owner(&owner, &[mint]).await.unwrap();
 
-    let transfer = call_policy_from_abi(
-        &runtime_spec(
-            &test_token::transfer()
+    // No conversion: the builders yield the runtime's policies.
+    let spec = SessionSpec::builder(key.address())
+        .expires_in(Duration::from_secs(600))
+        .call(
+            test_token::transfer()
                 .to(eq(bob))
                 .value(lte(100u64).lifetime(150u64))
                 .build(h.token),
-        ),
-        0,
-    )
-    .unwrap();
-    let set_number = call_policy_from_abi(
-        &runtime_spec(&counter::set_number().new_number(lt(10u64)).build(h.counter)),
-        1,
-    )
-    .unwrap();
-    let spec = SessionSpec::builder(key.address())
-        .expires_in(Duration::from_secs(600))
-        .call(transfer)
-        .call(set_number)
+        )
+        .call(counter::set_number().new_number(lt(10u64)).build(h.counter))
         .build_at(h.timestamp().await.unwrap())
         .unwrap();
     eoa.grant(&owner, &spec, &owner).await.unwrap();

@@ -1,7 +1,7 @@
 //! Golden outputs: the generator's output for real ABIs must equal the files committed under
 //! `tests/output/` (which `golden_compile.rs` compiles). `SESSIONKIT_GEN_BLESS=1` rewrites them.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

@@ -1,8 +1,8 @@
 //! Rendering is deterministic, and writing happens only when content changed, atomically.
 
-mod common;
+use crate::common;
 
-use sessionkit_gen::{Generator, HEADER, INDEX_FILE};
+use sessionkit_gen::{Error, Generator, HEADER, INDEX_FILE, STAMP_FILE};
 
 fn session_account() -> Generator {
     common::golden_sets()
@@ -28,6 +28,7 @@ fn rendering_twice_gives_identical_output() {
             "erc721.rs",
             INDEX_FILE,
             "position_manager.rs",
+            "regressions.rs",
             "swap_router.rs"
         ]
     );
@@ -45,7 +46,7 @@ fn item_order_in_the_abi_does_not_change_the_output() {
     let original: sessionkit_gen::JsonAbi = serde_json::from_str(&text).unwrap();
     let render = |abi| {
         Generator::new()
-            .account_abi(common::fixture("session-account.abi.json"))
+            .account_abi(common::session_account())
             .target_abi_json("erc20", abi)
             .render()
             .unwrap()
@@ -58,7 +59,7 @@ fn in_memory_abis_render_like_files() {
     let text = std::fs::read_to_string(common::fixture("ERC20.abi.json")).unwrap();
     let abi: sessionkit_gen::JsonAbi = serde_json::from_str(&text).unwrap();
     let files = Generator::new()
-        .account_abi(common::fixture("session-account.abi.json"))
+        .account_abi(common::session_account())
         .target_abi_json("erc20", abi)
         .contract_name("erc20", "ERC20")
         .render()
@@ -67,7 +68,7 @@ fn in_memory_abis_render_like_files() {
         std::fs::read_to_string(common::output_dir("session_account").join("erc20.rs")).unwrap();
     // Only the source named in the docs (in mod.rs) differs; the module file is the same.
     assert_eq!(files["erc20.rs"], golden);
-    assert!(files[INDEX_FILE].contains("`in-memory ABI of module erc20`"));
+    assert!(files[INDEX_FILE].contains("(from `an in-memory ABI`)"));
 }
 
 #[test]
@@ -76,7 +77,7 @@ fn writes_only_changed_files_and_leaves_no_temporary_files() {
     let out = dir.path().join("nested/out");
     let generator = session_account().out_dir(&out).emit_rerun_if_changed(false);
     let first = generator.generate().unwrap();
-    assert_eq!(first.len(), 9);
+    assert_eq!(first.len(), 10);
     assert!(first.iter().all(|f| f.changed && f.path.starts_with(&out)));
 
     let second = generator.generate().unwrap();
@@ -100,17 +101,69 @@ fn writes_only_changed_files_and_leaves_no_temporary_files() {
     assert!(
         names
             .iter()
-            .all(|n| n.ends_with(".rs") && !n.starts_with('.')),
+            .all(|n| n == STAMP_FILE || (n.ends_with(".rs") && !n.starts_with('.'))),
         "{names:?}"
     );
+}
+
+fn mtimes(dir: &std::path::Path) -> Vec<(String, std::time::SystemTime)> {
+    let mut out: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                e.metadata().unwrap().modified().unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn a_rerun_with_the_same_inputs_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let generator = session_account()
+        .out_dir(dir.path())
+        .emit_rerun_if_changed(false);
+    generator.generate().unwrap();
+    let before = mtimes(dir.path());
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let again = generator.generate().unwrap();
+    assert!(again.iter().all(|f| !f.changed));
+    assert_eq!(mtimes(dir.path()), before, "a no-op rerun touched a file");
+    // Another setting is another stamp: the output is rendered again.
+    let other = generator.clone().views(true).generate().unwrap();
+    assert!(other.iter().any(|f| f.changed));
+}
+
+#[test]
+fn the_files_are_written_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    // A directory where a later file (regressions.rs) must go: nothing may be written, not even
+    // the files before it or mod.rs.
+    std::fs::create_dir(dir.path().join("regressions.rs")).unwrap();
+    let err = session_account()
+        .out_dir(dir.path())
+        .emit_rerun_if_changed(false)
+        .generate()
+        .unwrap_err();
+    assert!(matches!(err, Error::Write { .. }), "{err}");
+    assert!(err.to_string().contains("regressions.rs"), "{err}");
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["regressions.rs"], "files were written: {names:?}");
 }
 
 #[test]
 fn input_files_lists_every_file_input() {
     let generator = session_account();
     let inputs = generator.input_files();
-    assert_eq!(inputs.len(), 8);
-    assert!(inputs[0].ends_with("session-account.abi.json"));
+    assert_eq!(inputs.len(), 9);
+    assert!(inputs[0].ends_with("SessionAccount.json"));
 }
 
 #[test]
@@ -118,7 +171,7 @@ fn the_one_liner_writes_into_out_dir_like_the_builder() {
     // `generate` needs OUT_DIR, which only build scripts have: the example crate uses it.
     // Here: the builder it wraps, with the same inputs.
     let dir = tempfile::tempdir().unwrap();
-    let account = common::fixture("session-account.abi.json");
+    let account = common::session_account();
     let erc20 = common::fixture("ERC20.abi.json");
     Generator::new()
         .account_abi(&account)

@@ -1,7 +1,7 @@
 //! Malformed input: every error is one line, names the file (and the module or item), and
 //! leaves no output file behind.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 
@@ -54,7 +54,7 @@ fn no_files(dir: &Path) -> bool {
 }
 
 fn account() -> Generator {
-    Generator::new().account_abi(common::fixture("session-account.abi.json"))
+    Generator::new().account_abi(common::session_account())
 }
 
 #[test]
@@ -127,8 +127,20 @@ fn foundry_artifact_with_abi_is_read() {
         .target("erc20", common::fixture("ERC20.abi.json"))
         .render()
         .unwrap();
-    // Same interface name (`ERC20` from both file names), same bindings, different source doc.
-    assert_eq!(files["erc20.rs"], plain["erc20.rs"]);
+    // Same interface name (`ERC20` from both file names) and bindings; the artifact's carry its
+    // bytecode, so the contract can be deployed from Rust.
+    assert_eq!(
+        files["erc20.rs"].replace("#[sol(rpc, bytecode = \"0x00\")]", "#[sol(rpc)]"),
+        plain["erc20.rs"]
+    );
+    assert!(files["erc20.rs"].contains("#[sol(rpc, bytecode = \"0x00\")]"));
+    // Unlinked library placeholders: no bytecode (it could not be deployed as it is).
+    let unlinked = case.file(
+        "Linked.json",
+        &format!(r#"{{"abi": {abi}, "bytecode": {{"object": "0x6080__$abc$__00"}}}}"#),
+    );
+    let files = account().target("linked", &unlinked).render().unwrap();
+    assert!(!files["linked.rs"].contains("bytecode"));
 }
 
 #[test]
@@ -144,7 +156,7 @@ fn duplicate_module_names() {
     assert!(matches!(err, Error::DuplicateModule { .. }));
     let err = case.fails(
         account().target("account", &erc20),
-        &["ERC20.abi.json", "`account`", "session-account.abi.json"],
+        &["ERC20.abi.json", "`account`", "SessionAccount.json"],
     );
     assert!(matches!(err, Error::DuplicateModule { .. }));
 }
@@ -179,7 +191,7 @@ fn invalid_module_names() {
     }
     let err = case.fails(
         account().account_module("mod"),
-        &["session-account.abi.json", "`mod`"],
+        &["SessionAccount.json", "`mod`"],
     );
     assert!(matches!(err, Error::InvalidModuleName { .. }));
 }
@@ -213,27 +225,48 @@ fn unsupported_items_name_the_item() {
 }
 
 #[test]
-fn targets_need_the_account_policy_structs() {
+fn an_account_abi_without_the_interface_is_named_with_what_it_lacks() {
     let case = Case::new();
     let err = case.fails(
         Generator::new()
             .account_abi(common::fixture("ERC20.abi.json"))
             .target("erc721", common::fixture("ERC721.abi.json")),
-        &["ERC20.abi.json", "UsageLimit"],
+        &[
+            "ERC20.abi.json",
+            "not a session-key account",
+            "function createSessionWithSig(",
+        ],
     );
-    assert!(matches!(err, Error::AccountShape { .. }));
+    assert!(matches!(err, Error::NotAnAccount { .. }));
+    // One missing item is named exactly.
+    let text = std::fs::read_to_string(common::minimal_account()).unwrap();
+    let mut items: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
+    items.retain(|i| i["name"] != "executeWithSig" && i["name"] != "SessionExpired");
+    let partial = case.file("Partial.json", &serde_json::to_string(&items).unwrap());
+    case.fails(
+        Generator::new().account_abi(&partial),
+        &[
+            "Partial.json",
+            "function executeWithSig(((address,uint256,bytes)[],bytes32),bytes), error SessionExpired()",
+        ],
+    );
+    // Without an account, targets alone work: a user who only wants call policies.
+    let dir = tempfile::tempdir().unwrap();
+    Generator::new()
+        .target("erc20", common::fixture("ERC20.abi.json"))
+        .out_dir(dir.path())
+        .generate()
+        .unwrap();
 }
 
 #[test]
 fn configuration_errors() {
     let case = Case::new();
-    let err = case.fails(Generator::new(), &["no account ABI"]);
-    assert!(matches!(err, Error::NoAccount));
     let err = case.fails(account().contract_name("erc20", "Token"), &["`erc20`"]);
     assert!(matches!(err, Error::UnknownModule { .. }));
     let err = case.fails(
         account().contract_name("account", "not valid"),
-        &["session-account.abi.json", "`not valid`"],
+        &["SessionAccount.json", "`not valid`"],
     );
     assert!(matches!(err, Error::InvalidContractName { .. }));
     // This test binary has no build script, so cargo does not set OUT_DIR when running it.
