@@ -8,6 +8,7 @@ fn main() {
             "../../crates/sessionkit-gen/tests/fixtures/ERC20.abi.json",
         )],
     ) {
-        panic!("{e}");
+        eprintln!("error: {e}");
+        std::process::exit(1);
     }
 }
