@@ -407,7 +407,8 @@ macro_rules! call_policy_builder {
                 self.parts.build::<C>(target.into())
             }
 
-            /// Adds a constraint on word `index` of type `ty`, named `name`.
+            /// Adds a constraint on word `index` of type `ty`, named `name` (a raw identifier's
+            /// `r#` dropped).
             fn with_param<V: $crate::typed::ParamValue>(
                 mut self,
                 index: u64,
@@ -415,9 +416,83 @@ macro_rules! call_policy_builder {
                 name: &str,
                 constraint: $crate::typed::ParamConstraint<V>,
             ) -> Self {
+                let name = name.strip_prefix("r#").unwrap_or(name);
                 self.parts = self.parts.param(index, ty, name, constraint);
                 self
             }
+        }
+    };
+}
+
+/// Declares the parameter methods of one function's call-policy builder: for each word, a
+/// method of that name taking a [`ParamConstraint`] whose value type fits the word's Solidity
+/// type (`address`, `bool`, `uint<N>`, `int<N>`, `bytes<N>`), adding the constraint at the
+/// word's index.
+///
+/// ```
+/// # #![allow(missing_docs)]
+/// # use alloy::primitives::Address;
+/// # use sessionkit::typed::{eq, lte};
+/// alloy::sol! {
+///     interface ERC20 {
+///         function transfer(address to, uint256 value) external returns (bool);
+///     }
+/// }
+/// sessionkit::call_policy_builder!(pub CallPolicyBuilder);
+///
+/// /// `transfer(address,uint256)`.
+/// pub fn transfer() -> CallPolicyBuilder<ERC20::transferCall> {
+///     CallPolicyBuilder::new()
+/// }
+/// sessionkit::call_policy_params! {
+///     CallPolicyBuilder<ERC20::transferCall> {
+///         /// `to` (`address`, word 0).
+///         to: address = 0;
+///         /// `value` (`uint256`, word 1).
+///         value: uint<256> = 1;
+///     }
+/// }
+///
+/// # let (bob, token) = (Address::repeat_byte(2), Address::repeat_byte(3));
+/// let policy = transfer().to(eq(bob)).value(lte(100u64)).build(token);
+/// assert_eq!(policy.constraints[1].param.as_deref(), Some("value"));
+/// ```
+#[macro_export]
+macro_rules! call_policy_params {
+    ($builder:ident<$call:path> { $($(#[$attr:meta])* $name:ident : $kind:ident $(<$n:literal>)? = $index:literal;)* }) => {
+        impl $builder<$call> {
+            $($crate::__call_policy_param!($kind $(<$n>)?; $(#[$attr])* $name = $index);)*
+        }
+    };
+}
+
+/// One method of [`call_policy_params!`]: the word kind picks the value trait and the
+/// [`WordType`].
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __call_policy_param {
+    (address; $($rest:tt)*) => {
+        $crate::__call_policy_param!(@ AddressValue, $crate::params::WordType::Address; $($rest)*);
+    };
+    (bool; $($rest:tt)*) => {
+        $crate::__call_policy_param!(@ BoolValue, $crate::params::WordType::Bool; $($rest)*);
+    };
+    (uint<$n:literal>; $($rest:tt)*) => {
+        $crate::__call_policy_param!(@ UintValue, $crate::params::WordType::Uint($n); $($rest)*);
+    };
+    (int<$n:literal>; $($rest:tt)*) => {
+        $crate::__call_policy_param!(@ IntValue, $crate::params::WordType::Int($n); $($rest)*);
+    };
+    (bytes<$n:literal>; $($rest:tt)*) => {
+        $crate::__call_policy_param!(@ BytesValue<$n>, $crate::params::WordType::FixedBytes($n); $($rest)*);
+    };
+    (@ $value:ident $(<$n:literal>)?, $ty:expr; $(#[$attr:meta])* $name:ident = $index:literal) => {
+        $(#[$attr])*
+        pub fn $name(
+            self,
+            constraint: $crate::typed::ParamConstraint<impl $crate::typed::$value $(<$n>)?>,
+        ) -> Self {
+            self.with_param($index, $ty, ::core::stringify!($name), constraint)
         }
     };
 }

@@ -78,14 +78,14 @@ pub(crate) fn render<T: Serialize>(template: &str, module: &str, data: &T) -> Re
     Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
 }
 
-/// Renders a module file: the `sol!` block `sol` as alloy printed it (checked to parse), then
-/// `head` (the items of `head_template` rendered once, if given) and the items of `template`
-/// rendered once for each of `parts`, in order, formatted with `prettyplease`.
+/// Renders a module file: the `sol!` block `sol` as alloy printed it, then `head` (the items
+/// of `head_template` rendered once, if given) and the items of `template` rendered once for
+/// each of `parts`, in order.
 ///
-/// The parts are rendered, parsed and formatted on up to one thread per core: a 1,000-function
-/// target is one part per function. Formatting the parts one by one gives the text of formatting
-/// them as one file, since `prettyplease` ends every item with a line break and puts nothing
-/// between items.
+/// These templates are laid out as the output should read (their parameter methods are one
+/// `call_policy_params!` invocation per function, a line a word), so their text is kept as
+/// rendered: each part is parsed to check it, not reformatted. The parts are rendered and
+/// checked on up to one thread per core: a 1,000-function target is one part per function.
 pub(crate) fn render_module<H: Serialize + Sync, T: Serialize + Sync>(
     sol: &str,
     module: &str,
@@ -93,16 +93,6 @@ pub(crate) fn render_module<H: Serialize + Sync, T: Serialize + Sync>(
     template: &str,
     parts: &[T],
 ) -> Result<String> {
-    syn::parse_str::<syn::File>(sol).map_err(|e| {
-        bug(
-            "sol",
-            module,
-            format!(
-                "alloy's Solidity does not parse as a macro call: {}",
-                one_line(e)
-            ),
-        )
-    })?;
     let mut items = match head {
         Some((head_template, data)) => {
             render_parts(head_template, module, std::slice::from_ref(data))?
@@ -113,15 +103,16 @@ pub(crate) fn render_module<H: Serialize + Sync, T: Serialize + Sync>(
     Ok(if items.is_empty() {
         format!("{HEADER}{}\n", sol.trim_end())
     } else {
-        format!("{HEADER}{}\n\n{items}", sol.trim_end())
+        format!("{HEADER}{}\n\n{}\n", sol.trim_end(), items.trim_end())
     })
 }
 
-/// The formatted items of `template` for each of `parts`, concatenated in order.
+/// The checked text of `template` for each of `parts`, concatenated in order.
 fn render_parts<T: Serialize + Sync>(template: &str, module: &str, parts: &[T]) -> Result<String> {
     let one = |part: &T| -> Result<String> {
-        let file = parse(template, module, &render_text(template, module, part)?)?;
-        // Each part parsed as a file of items without inner attributes, so the concatenation
+        let text = render_text(template, module, part)?;
+        let file = parse(template, module, &text)?;
+        // Each part parses as a file of items without inner attributes, so the concatenation
         // (what the user's compiler sees) parses too: no parse of the whole, possibly large file.
         if file
             .attrs
@@ -137,7 +128,7 @@ fn render_parts<T: Serialize + Sync>(template: &str, module: &str, parts: &[T]) 
         Ok(if file.items.is_empty() {
             String::new()
         } else {
-            prettyplease::unparse(&file)
+            format!("{}\n", text.trim())
         })
     };
     // A blank line between the items of two parts.

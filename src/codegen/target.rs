@@ -158,15 +158,11 @@ pub(crate) struct ParamDoc {
 pub(crate) struct Method {
     /// The Rust identifier (`to`, `r#type`).
     pub ident: String,
-    /// The name (`type`), as the JSON form's `"param"` takes it.
-    pub name: String,
     pub sol_path: String,
     pub sol_ty: String,
     pub index: u64,
-    /// `AddressValue`, `BytesValue<4>`.
-    pub value_trait: String,
-    /// `Address`, `Uint(24)`: the `params::WordType` variant.
-    pub word_type: String,
+    /// The word's kind as `call_policy_params!` takes it: `address`, `uint<24>`.
+    pub kind: String,
 }
 
 /// The model of target module `loaded`.
@@ -226,23 +222,15 @@ pub(crate) fn target_model(
             .iter()
             .map(|w| Method {
                 ident: w.ident.clone(),
-                name: w.name.clone(),
                 sol_path: doc_safe(&w.sol_path),
                 sol_ty: w.ty.sol_name(),
                 index: w.index,
-                value_trait: match w.ty {
-                    WordType::Address => "AddressValue".into(),
-                    WordType::Bool => "BoolValue".into(),
-                    WordType::Uint(_) => "UintValue".into(),
-                    WordType::Int(_) => "IntValue".into(),
-                    WordType::FixedBytes(n) => format!("BytesValue<{n}>"),
-                },
-                word_type: match w.ty {
-                    WordType::Address => "Address".into(),
-                    WordType::Bool => "Bool".into(),
-                    WordType::Uint(n) => format!("Uint({n})"),
-                    WordType::Int(n) => format!("Int({n})"),
-                    WordType::FixedBytes(n) => format!("FixedBytes({n})"),
+                kind: match w.ty {
+                    WordType::Address => "address".into(),
+                    WordType::Bool => "bool".into(),
+                    WordType::Uint(n) => format!("uint<{n}>"),
+                    WordType::Int(n) => format!("int<{n}>"),
+                    WordType::FixedBytes(n) => format!("bytes<{n}>"),
                 },
             })
             .collect();

@@ -23,6 +23,7 @@
 }
 
 const _: () = ::sessionkit::typed::generated_for("2");
+
 ::sessionkit::call_policy_builder!(pub CallPolicyBuilder);
 
 /// `allowance(address,address)`, selector `0xdd62ed3e` (view): a policy for
@@ -32,25 +33,12 @@ const _: () = ::sessionkit::typed::generated_for("2");
 pub fn allowance() -> CallPolicyBuilder<ERC20::allowanceCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<ERC20::allowanceCall> {
-    /// `owner` (`address`, word 0).
-    pub fn owner<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Address, "owner", constraint)
-    }
-    /// `spender` (`address`, word 1).
-    pub fn spender<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Address,
-            "spender",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<ERC20::allowanceCall> {
+        /// `owner` (`address`, word 0).
+        owner: address = 0;
+        /// `spender` (`address`, word 1).
+        spender: address = 1;
     }
 }
 
@@ -61,30 +49,12 @@ impl CallPolicyBuilder<ERC20::allowanceCall> {
 pub fn approve() -> CallPolicyBuilder<ERC20::approveCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<ERC20::approveCall> {
-    /// `spender` (`address`, word 0).
-    pub fn spender<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            0,
-            ::sessionkit::params::WordType::Address,
-            "spender",
-            constraint,
-        )
-    }
-    /// `value` (`uint256`, word 1).
-    pub fn value<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Uint(256),
-            "value",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<ERC20::approveCall> {
+        /// `spender` (`address`, word 0).
+        spender: address = 0;
+        /// `value` (`uint256`, word 1).
+        value: uint<256> = 1;
     }
 }
 
@@ -94,18 +64,10 @@ impl CallPolicyBuilder<ERC20::approveCall> {
 pub fn balance_of() -> CallPolicyBuilder<ERC20::balanceOfCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<ERC20::balanceOfCall> {
-    /// `account` (`address`, word 0).
-    pub fn account<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            0,
-            ::sessionkit::params::WordType::Address,
-            "account",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<ERC20::balanceOfCall> {
+        /// `account` (`address`, word 0).
+        account: address = 0;
     }
 }
 
@@ -140,25 +102,12 @@ pub fn total_supply() -> CallPolicyBuilder<ERC20::totalSupplyCall> {
 pub fn transfer() -> CallPolicyBuilder<ERC20::transferCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<ERC20::transferCall> {
-    /// `to` (`address`, word 0).
-    pub fn to<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Address, "to", constraint)
-    }
-    /// `value` (`uint256`, word 1).
-    pub fn value<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Uint(256),
-            "value",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<ERC20::transferCall> {
+        /// `to` (`address`, word 0).
+        to: address = 0;
+        /// `value` (`uint256`, word 1).
+        value: uint<256> = 1;
     }
 }
 
@@ -170,32 +119,13 @@ impl CallPolicyBuilder<ERC20::transferCall> {
 pub fn transfer_from() -> CallPolicyBuilder<ERC20::transferFromCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<ERC20::transferFromCall> {
-    /// `from` (`address`, word 0).
-    pub fn from<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Address, "from", constraint)
-    }
-    /// `to` (`address`, word 1).
-    pub fn to<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(1, ::sessionkit::params::WordType::Address, "to", constraint)
-    }
-    /// `value` (`uint256`, word 2).
-    pub fn value<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            2,
-            ::sessionkit::params::WordType::Uint(256),
-            "value",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<ERC20::transferFromCall> {
+        /// `from` (`address`, word 0).
+        from: address = 0;
+        /// `to` (`address`, word 1).
+        to: address = 1;
+        /// `value` (`uint256`, word 2).
+        value: uint<256> = 2;
     }
 }
-

@@ -44,6 +44,7 @@
 }
 
 const _: () = ::sessionkit::typed::generated_for("2");
+
 ::sessionkit::call_policy_builder!(pub CallPolicyBuilder);
 
 /// `batch((address,bytes),uint256)`, selector `0x6db11848` (nonpayable): a policy for
@@ -53,18 +54,10 @@ const _: () = ::sessionkit::typed::generated_for("2");
 pub fn batch() -> CallPolicyBuilder<EdgeCases::batchCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<EdgeCases::batchCall> {
-    /// `after` (`uint256`, word 1).
-    pub fn after<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Uint(256),
-            "after",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<EdgeCases::batchCall> {
+        /// `after` (`uint256`, word 1).
+        after: uint<256> = 1;
     }
 }
 
@@ -77,49 +70,16 @@ impl CallPolicyBuilder<EdgeCases::batchCall> {
 pub fn configure() -> CallPolicyBuilder<EdgeCases::configureCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<EdgeCases::configureCall> {
-    /// `build` (`uint256`, word 0).
-    pub fn build_<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            0,
-            ::sessionkit::params::WordType::Uint(256),
-            "build_",
-            constraint,
-        )
-    }
-    /// `value_limit` (`uint256`, word 1).
-    pub fn value_limit_<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Uint(256),
-            "value_limit_",
-            constraint,
-        )
-    }
-    /// `new` (`address`, word 2).
-    pub fn new_<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(2, ::sessionkit::params::WordType::Address, "new_", constraint)
-    }
-    /// `maxValuePerUse` (`uint256`, word 3).
-    pub fn max_value_per_use_<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            3,
-            ::sessionkit::params::WordType::Uint(256),
-            "max_value_per_use_",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<EdgeCases::configureCall> {
+        /// `build` (`uint256`, word 0).
+        build_: uint<256> = 0;
+        /// `value_limit` (`uint256`, word 1).
+        value_limit_: uint<256> = 1;
+        /// `new` (`address`, word 2).
+        new_: address = 2;
+        /// `maxValuePerUse` (`uint256`, word 3).
+        max_value_per_use_: uint<256> = 3;
     }
 }
 
@@ -135,13 +95,10 @@ pub fn deposit() -> CallPolicyBuilder<EdgeCases::depositCall> {
 pub fn do_thing_() -> CallPolicyBuilder<EdgeCases::doThingCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<EdgeCases::doThingCall> {
-    /// `x` (`uint256`, word 0).
-    pub fn x<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Uint(256), "x", constraint)
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<EdgeCases::doThingCall> {
+        /// `x` (`uint256`, word 0).
+        x: uint<256> = 0;
     }
 }
 
@@ -151,13 +108,10 @@ impl CallPolicyBuilder<EdgeCases::doThingCall> {
 pub fn do_thing() -> CallPolicyBuilder<EdgeCases::do_thingCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<EdgeCases::do_thingCall> {
-    /// `y` (`address`, word 0).
-    pub fn y<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Address, "y", constraint)
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<EdgeCases::do_thingCall> {
+        /// `y` (`address`, word 0).
+        y: address = 0;
     }
 }
 
@@ -167,13 +121,10 @@ impl CallPolicyBuilder<EdgeCases::do_thingCall> {
 pub fn dollar() -> CallPolicyBuilder<EdgeCases::dollarCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<EdgeCases::dollarCall> {
-    /// `a$b` (`uint256`, word 0).
-    pub fn a_b<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Uint(256), "a_b", constraint)
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<EdgeCases::dollarCall> {
+        /// `a$b` (`uint256`, word 0).
+        a_b: uint<256> = 0;
     }
 }
 
@@ -186,92 +137,24 @@ impl CallPolicyBuilder<EdgeCases::dollarCall> {
 pub fn fill() -> CallPolicyBuilder<EdgeCases::fillCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<EdgeCases::fillCall> {
-    /// `o.maker` (`address`, word 0).
-    pub fn o_maker<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            0,
-            ::sessionkit::params::WordType::Address,
-            "o_maker",
-            constraint,
-        )
-    }
-    /// `o.terms.amount` (`uint256`, word 1).
-    pub fn o_terms_amount<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Uint(256),
-            "o_terms_amount",
-            constraint,
-        )
-    }
-    /// `o.terms.deadline` (`uint64`, word 2).
-    pub fn o_terms_deadline<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            2,
-            ::sessionkit::params::WordType::Uint(64),
-            "o_terms_deadline",
-            constraint,
-        )
-    }
-    /// `o.tag` (`bytes4`, word 3).
-    pub fn o_tag<V: ::sessionkit::typed::BytesValue<4>>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            3,
-            ::sessionkit::params::WordType::FixedBytes(4),
-            "o_tag",
-            constraint,
-        )
-    }
-    /// `salts[0]` (`bytes32`, word 4).
-    pub fn salts_0<V: ::sessionkit::typed::BytesValue<32>>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            4,
-            ::sessionkit::params::WordType::FixedBytes(32),
-            "salts_0",
-            constraint,
-        )
-    }
-    /// `salts[1]` (`bytes32`, word 5).
-    pub fn salts_1<V: ::sessionkit::typed::BytesValue<32>>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            5,
-            ::sessionkit::params::WordType::FixedBytes(32),
-            "salts_1",
-            constraint,
-        )
-    }
-    /// `tick` (`int24`, word 6).
-    pub fn tick<V: ::sessionkit::typed::IntValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(6, ::sessionkit::params::WordType::Int(24), "tick", constraint)
-    }
-    /// `delta` (`int256`, word 7).
-    pub fn delta<V: ::sessionkit::typed::IntValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(7, ::sessionkit::params::WordType::Int(256), "delta", constraint)
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<EdgeCases::fillCall> {
+        /// `o.maker` (`address`, word 0).
+        o_maker: address = 0;
+        /// `o.terms.amount` (`uint256`, word 1).
+        o_terms_amount: uint<256> = 1;
+        /// `o.terms.deadline` (`uint64`, word 2).
+        o_terms_deadline: uint<64> = 2;
+        /// `o.tag` (`bytes4`, word 3).
+        o_tag: bytes<4> = 3;
+        /// `salts[0]` (`bytes32`, word 4).
+        salts_0: bytes<32> = 4;
+        /// `salts[1]` (`bytes32`, word 5).
+        salts_1: bytes<32> = 5;
+        /// `tick` (`int24`, word 6).
+        tick: int<24> = 6;
+        /// `delta` (`int256`, word 7).
+        delta: int<256> = 7;
     }
 }
 
@@ -282,13 +165,10 @@ impl CallPolicyBuilder<EdgeCases::fillCall> {
 pub fn grid() -> CallPolicyBuilder<EdgeCases::gridCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<EdgeCases::gridCall> {
-    /// `who` (`address`, word 100).
-    pub fn who<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(100, ::sessionkit::params::WordType::Address, "who", constraint)
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<EdgeCases::gridCall> {
+        /// `who` (`address`, word 100).
+        who: address = 100;
     }
 }
 
@@ -301,49 +181,16 @@ impl CallPolicyBuilder<EdgeCases::gridCall> {
 pub fn many() -> CallPolicyBuilder<EdgeCases::manyCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<EdgeCases::manyCall> {
-    /// `addrs[0]` (`address`, word 1).
-    pub fn addrs_0<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Address,
-            "addrs_0",
-            constraint,
-        )
-    }
-    /// `addrs[1]` (`address`, word 2).
-    pub fn addrs_1<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            2,
-            ::sessionkit::params::WordType::Address,
-            "addrs_1",
-            constraint,
-        )
-    }
-    /// `addrs[2]` (`address`, word 3).
-    pub fn addrs_2<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            3,
-            ::sessionkit::params::WordType::Address,
-            "addrs_2",
-            constraint,
-        )
-    }
-    /// `flag` (`bool`, word 5).
-    pub fn flag<V: ::sessionkit::typed::BoolValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(5, ::sessionkit::params::WordType::Bool, "flag", constraint)
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<EdgeCases::manyCall> {
+        /// `addrs[0]` (`address`, word 1).
+        addrs_0: address = 1;
+        /// `addrs[1]` (`address`, word 2).
+        addrs_1: address = 2;
+        /// `addrs[2]` (`address`, word 3).
+        addrs_2: address = 3;
+        /// `flag` (`bool`, word 5).
+        flag: bool = 5;
     }
 }
 
@@ -355,27 +202,14 @@ impl CallPolicyBuilder<EdgeCases::manyCall> {
 pub fn r#move() -> CallPolicyBuilder<EdgeCases::moveCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<EdgeCases::moveCall> {
-    /// `ref` (`address`, word 0).
-    pub fn r#ref<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Address, "ref", constraint)
-    }
-    /// `mut` (`uint256`, word 1).
-    pub fn r#mut<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(1, ::sessionkit::params::WordType::Uint(256), "mut", constraint)
-    }
-    /// `self` (`bool`, word 2).
-    pub fn self_<V: ::sessionkit::typed::BoolValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(2, ::sessionkit::params::WordType::Bool, "self_", constraint)
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<EdgeCases::moveCall> {
+        /// `ref` (`address`, word 0).
+        r#ref: address = 0;
+        /// `mut` (`uint256`, word 1).
+        r#mut: uint<256> = 1;
+        /// `self` (`bool`, word 2).
+        self_: bool = 2;
     }
 }
 
@@ -386,30 +220,12 @@ impl CallPolicyBuilder<EdgeCases::moveCall> {
 pub fn pair() -> CallPolicyBuilder<EdgeCases::pairCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<EdgeCases::pairCall> {
-    /// `tokenA` (`uint256`, word 0).
-    pub fn token_a_<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            0,
-            ::sessionkit::params::WordType::Uint(256),
-            "token_a_",
-            constraint,
-        )
-    }
-    /// `token_a` (`uint256`, word 1).
-    pub fn token_a<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Uint(256),
-            "token_a",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<EdgeCases::pairCall> {
+        /// `tokenA` (`uint256`, word 0).
+        token_a_: uint<256> = 0;
+        /// `token_a` (`uint256`, word 1).
+        token_a: uint<256> = 1;
     }
 }
 
@@ -419,25 +235,12 @@ impl CallPolicyBuilder<EdgeCases::pairCall> {
 pub fn raw() -> CallPolicyBuilder<EdgeCases::rawCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<EdgeCases::rawCall> {
-    /// `pair.0` (`uint256`, word 0).
-    pub fn pair_0<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            0,
-            ::sessionkit::params::WordType::Uint(256),
-            "pair_0",
-            constraint,
-        )
-    }
-    /// `pair.1` (`address`, word 1).
-    pub fn pair_1<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(1, ::sessionkit::params::WordType::Address, "pair_1", constraint)
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<EdgeCases::rawCall> {
+        /// `pair.0` (`uint256`, word 0).
+        pair_0: uint<256> = 0;
+        /// `pair.1` (`address`, word 1).
+        pair_1: address = 1;
     }
 }
 
@@ -448,13 +251,10 @@ impl CallPolicyBuilder<EdgeCases::rawCall> {
 pub fn strings() -> CallPolicyBuilder<EdgeCases::stringsCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<EdgeCases::stringsCall> {
-    /// `n` (`uint8`, word 1).
-    pub fn n<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(1, ::sessionkit::params::WordType::Uint(8), "n", constraint)
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<EdgeCases::stringsCall> {
+        /// `n` (`uint8`, word 1).
+        n: uint<8> = 1;
     }
 }
 
@@ -464,18 +264,10 @@ impl CallPolicyBuilder<EdgeCases::stringsCall> {
 pub fn swap_0() -> CallPolicyBuilder<EdgeCases::swap_0Call> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<EdgeCases::swap_0Call> {
-    /// `amountIn` (`uint256`, word 0).
-    pub fn amount_in<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            0,
-            ::sessionkit::params::WordType::Uint(256),
-            "amount_in",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<EdgeCases::swap_0Call> {
+        /// `amountIn` (`uint256`, word 0).
+        amount_in: uint<256> = 0;
     }
 }
 
@@ -486,30 +278,12 @@ impl CallPolicyBuilder<EdgeCases::swap_0Call> {
 pub fn swap_1() -> CallPolicyBuilder<EdgeCases::swap_1Call> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<EdgeCases::swap_1Call> {
-    /// `amountIn` (`uint256`, word 0).
-    pub fn amount_in<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            0,
-            ::sessionkit::params::WordType::Uint(256),
-            "amount_in",
-            constraint,
-        )
-    }
-    /// `recipient` (`address`, word 1).
-    pub fn recipient<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Address,
-            "recipient",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<EdgeCases::swap_1Call> {
+        /// `amountIn` (`uint256`, word 0).
+        amount_in: uint<256> = 0;
+        /// `recipient` (`address`, word 1).
+        recipient: address = 1;
     }
 }
 
@@ -522,39 +296,16 @@ impl CallPolicyBuilder<EdgeCases::swap_1Call> {
 pub fn tiny() -> CallPolicyBuilder<EdgeCases::tinyCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<EdgeCases::tinyCall> {
-    /// `b1` (`bytes1`, word 0).
-    pub fn b1<V: ::sessionkit::typed::BytesValue<1>>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            0,
-            ::sessionkit::params::WordType::FixedBytes(1),
-            "b1",
-            constraint,
-        )
-    }
-    /// `i8` (`int8`, word 1).
-    pub fn i8<V: ::sessionkit::typed::IntValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(1, ::sessionkit::params::WordType::Int(8), "i8", constraint)
-    }
-    /// `u24` (`uint24`, word 2).
-    pub fn u24<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(2, ::sessionkit::params::WordType::Uint(24), "u24", constraint)
-    }
-    /// `u160` (`uint160`, word 3).
-    pub fn u160<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(3, ::sessionkit::params::WordType::Uint(160), "u160", constraint)
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<EdgeCases::tinyCall> {
+        /// `b1` (`bytes1`, word 0).
+        b1: bytes<1> = 0;
+        /// `i8` (`int8`, word 1).
+        i8: int<8> = 1;
+        /// `u24` (`uint24`, word 2).
+        u24: uint<24> = 2;
+        /// `u160` (`uint160`, word 3).
+        u160: uint<160> = 3;
     }
 }
 
@@ -566,20 +317,11 @@ impl CallPolicyBuilder<EdgeCases::tinyCall> {
 pub fn unnamed() -> CallPolicyBuilder<EdgeCases::unnamedCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<EdgeCases::unnamedCall> {
-    /// `#0` (`address`, word 0).
-    pub fn arg0<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Address, "arg0", constraint)
-    }
-    /// `#1` (`uint256`, word 1).
-    pub fn arg1<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(1, ::sessionkit::params::WordType::Uint(256), "arg1", constraint)
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<EdgeCases::unnamedCall> {
+        /// `#0` (`address`, word 0).
+        arg0: address = 0;
+        /// `#1` (`uint256`, word 1).
+        arg1: uint<256> = 1;
     }
 }
-

@@ -98,6 +98,7 @@
 }
 
 const _: () = ::sessionkit::typed::generated_for("2");
+
 ::sessionkit::call_policy_builder!(pub CallPolicyBuilder);
 
 /// `addStake(uint32)`, selector `0x0396cb60` (payable): a policy for
@@ -106,18 +107,10 @@ const _: () = ::sessionkit::typed::generated_for("2");
 pub fn add_stake() -> CallPolicyBuilder<EntryPoint::addStakeCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<EntryPoint::addStakeCall> {
-    /// `unstakeDelaySec` (`uint32`, word 0).
-    pub fn unstake_delay_sec<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            0,
-            ::sessionkit::params::WordType::Uint(32),
-            "unstake_delay_sec",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<EntryPoint::addStakeCall> {
+        /// `unstakeDelaySec` (`uint32`, word 0).
+        unstake_delay_sec: uint<32> = 0;
     }
 }
 
@@ -128,13 +121,10 @@ impl CallPolicyBuilder<EntryPoint::addStakeCall> {
 pub fn delegate_and_revert() -> CallPolicyBuilder<EntryPoint::delegateAndRevertCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<EntryPoint::delegateAndRevertCall> {
-    /// `target` (`address`, word 0).
-    pub fn target<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Address, "target", constraint)
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<EntryPoint::delegateAndRevertCall> {
+        /// `target` (`address`, word 0).
+        target: address = 0;
     }
 }
 
@@ -144,18 +134,10 @@ impl CallPolicyBuilder<EntryPoint::delegateAndRevertCall> {
 pub fn deposit_to() -> CallPolicyBuilder<EntryPoint::depositToCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<EntryPoint::depositToCall> {
-    /// `account` (`address`, word 0).
-    pub fn account<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            0,
-            ::sessionkit::params::WordType::Address,
-            "account",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<EntryPoint::depositToCall> {
+        /// `account` (`address`, word 0).
+        account: address = 0;
     }
 }
 
@@ -170,23 +152,13 @@ pub fn get_sender_address() -> CallPolicyBuilder<EntryPoint::getSenderAddressCal
 /// [`EntryPoint::handleAggregatedOpsCall`].
 /// - `opsPerAggregator` (`((address,uint256,bytes,bytes,bytes32,uint256,bytes32,bytes,bytes)[],address,bytes)[]`), word 0, dynamic (an offset): no method
 /// - `beneficiary` (`address`), word 1: `beneficiary`
-pub fn handle_aggregated_ops() -> CallPolicyBuilder<
-    EntryPoint::handleAggregatedOpsCall,
-> {
+pub fn handle_aggregated_ops() -> CallPolicyBuilder<EntryPoint::handleAggregatedOpsCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<EntryPoint::handleAggregatedOpsCall> {
-    /// `beneficiary` (`address`, word 1).
-    pub fn beneficiary<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Address,
-            "beneficiary",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<EntryPoint::handleAggregatedOpsCall> {
+        /// `beneficiary` (`address`, word 1).
+        beneficiary: address = 1;
     }
 }
 
@@ -197,18 +169,10 @@ impl CallPolicyBuilder<EntryPoint::handleAggregatedOpsCall> {
 pub fn handle_ops() -> CallPolicyBuilder<EntryPoint::handleOpsCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<EntryPoint::handleOpsCall> {
-    /// `beneficiary` (`address`, word 1).
-    pub fn beneficiary<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Address,
-            "beneficiary",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<EntryPoint::handleOpsCall> {
+        /// `beneficiary` (`address`, word 1).
+        beneficiary: address = 1;
     }
 }
 
@@ -218,13 +182,10 @@ impl CallPolicyBuilder<EntryPoint::handleOpsCall> {
 pub fn increment_nonce() -> CallPolicyBuilder<EntryPoint::incrementNonceCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<EntryPoint::incrementNonceCall> {
-    /// `key` (`uint192`, word 0).
-    pub fn key<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Uint(192), "key", constraint)
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<EntryPoint::incrementNonceCall> {
+        /// `key` (`uint192`, word 0).
+        key: uint<192> = 0;
     }
 }
 
@@ -236,172 +197,36 @@ impl CallPolicyBuilder<EntryPoint::incrementNonceCall> {
 pub fn inner_handle_op() -> CallPolicyBuilder<EntryPoint::innerHandleOpCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<EntryPoint::innerHandleOpCall> {
-    /// `opInfo.mUserOp.sender` (`address`, word 1).
-    pub fn op_info_m_user_op_sender<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Address,
-            "op_info_m_user_op_sender",
-            constraint,
-        )
-    }
-    /// `opInfo.mUserOp.nonce` (`uint256`, word 2).
-    pub fn op_info_m_user_op_nonce<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            2,
-            ::sessionkit::params::WordType::Uint(256),
-            "op_info_m_user_op_nonce",
-            constraint,
-        )
-    }
-    /// `opInfo.mUserOp.verificationGasLimit` (`uint256`, word 3).
-    pub fn op_info_m_user_op_verification_gas_limit<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            3,
-            ::sessionkit::params::WordType::Uint(256),
-            "op_info_m_user_op_verification_gas_limit",
-            constraint,
-        )
-    }
-    /// `opInfo.mUserOp.callGasLimit` (`uint256`, word 4).
-    pub fn op_info_m_user_op_call_gas_limit<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            4,
-            ::sessionkit::params::WordType::Uint(256),
-            "op_info_m_user_op_call_gas_limit",
-            constraint,
-        )
-    }
-    /// `opInfo.mUserOp.paymasterVerificationGasLimit` (`uint256`, word 5).
-    pub fn op_info_m_user_op_paymaster_verification_gas_limit<
-        V: ::sessionkit::typed::UintValue,
-    >(self, constraint: ::sessionkit::typed::ParamConstraint<V>) -> Self {
-        self.with_param(
-            5,
-            ::sessionkit::params::WordType::Uint(256),
-            "op_info_m_user_op_paymaster_verification_gas_limit",
-            constraint,
-        )
-    }
-    /// `opInfo.mUserOp.paymasterPostOpGasLimit` (`uint256`, word 6).
-    pub fn op_info_m_user_op_paymaster_post_op_gas_limit<
-        V: ::sessionkit::typed::UintValue,
-    >(self, constraint: ::sessionkit::typed::ParamConstraint<V>) -> Self {
-        self.with_param(
-            6,
-            ::sessionkit::params::WordType::Uint(256),
-            "op_info_m_user_op_paymaster_post_op_gas_limit",
-            constraint,
-        )
-    }
-    /// `opInfo.mUserOp.preVerificationGas` (`uint256`, word 7).
-    pub fn op_info_m_user_op_pre_verification_gas<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            7,
-            ::sessionkit::params::WordType::Uint(256),
-            "op_info_m_user_op_pre_verification_gas",
-            constraint,
-        )
-    }
-    /// `opInfo.mUserOp.paymaster` (`address`, word 8).
-    pub fn op_info_m_user_op_paymaster<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            8,
-            ::sessionkit::params::WordType::Address,
-            "op_info_m_user_op_paymaster",
-            constraint,
-        )
-    }
-    /// `opInfo.mUserOp.maxFeePerGas` (`uint256`, word 9).
-    pub fn op_info_m_user_op_max_fee_per_gas<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            9,
-            ::sessionkit::params::WordType::Uint(256),
-            "op_info_m_user_op_max_fee_per_gas",
-            constraint,
-        )
-    }
-    /// `opInfo.mUserOp.maxPriorityFeePerGas` (`uint256`, word 10).
-    pub fn op_info_m_user_op_max_priority_fee_per_gas<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            10,
-            ::sessionkit::params::WordType::Uint(256),
-            "op_info_m_user_op_max_priority_fee_per_gas",
-            constraint,
-        )
-    }
-    /// `opInfo.userOpHash` (`bytes32`, word 11).
-    pub fn op_info_user_op_hash<V: ::sessionkit::typed::BytesValue<32>>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            11,
-            ::sessionkit::params::WordType::FixedBytes(32),
-            "op_info_user_op_hash",
-            constraint,
-        )
-    }
-    /// `opInfo.prefund` (`uint256`, word 12).
-    pub fn op_info_prefund<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            12,
-            ::sessionkit::params::WordType::Uint(256),
-            "op_info_prefund",
-            constraint,
-        )
-    }
-    /// `opInfo.contextOffset` (`uint256`, word 13).
-    pub fn op_info_context_offset<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            13,
-            ::sessionkit::params::WordType::Uint(256),
-            "op_info_context_offset",
-            constraint,
-        )
-    }
-    /// `opInfo.preOpGas` (`uint256`, word 14).
-    pub fn op_info_pre_op_gas<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            14,
-            ::sessionkit::params::WordType::Uint(256),
-            "op_info_pre_op_gas",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<EntryPoint::innerHandleOpCall> {
+        /// `opInfo.mUserOp.sender` (`address`, word 1).
+        op_info_m_user_op_sender: address = 1;
+        /// `opInfo.mUserOp.nonce` (`uint256`, word 2).
+        op_info_m_user_op_nonce: uint<256> = 2;
+        /// `opInfo.mUserOp.verificationGasLimit` (`uint256`, word 3).
+        op_info_m_user_op_verification_gas_limit: uint<256> = 3;
+        /// `opInfo.mUserOp.callGasLimit` (`uint256`, word 4).
+        op_info_m_user_op_call_gas_limit: uint<256> = 4;
+        /// `opInfo.mUserOp.paymasterVerificationGasLimit` (`uint256`, word 5).
+        op_info_m_user_op_paymaster_verification_gas_limit: uint<256> = 5;
+        /// `opInfo.mUserOp.paymasterPostOpGasLimit` (`uint256`, word 6).
+        op_info_m_user_op_paymaster_post_op_gas_limit: uint<256> = 6;
+        /// `opInfo.mUserOp.preVerificationGas` (`uint256`, word 7).
+        op_info_m_user_op_pre_verification_gas: uint<256> = 7;
+        /// `opInfo.mUserOp.paymaster` (`address`, word 8).
+        op_info_m_user_op_paymaster: address = 8;
+        /// `opInfo.mUserOp.maxFeePerGas` (`uint256`, word 9).
+        op_info_m_user_op_max_fee_per_gas: uint<256> = 9;
+        /// `opInfo.mUserOp.maxPriorityFeePerGas` (`uint256`, word 10).
+        op_info_m_user_op_max_priority_fee_per_gas: uint<256> = 10;
+        /// `opInfo.userOpHash` (`bytes32`, word 11).
+        op_info_user_op_hash: bytes<32> = 11;
+        /// `opInfo.prefund` (`uint256`, word 12).
+        op_info_prefund: uint<256> = 12;
+        /// `opInfo.contextOffset` (`uint256`, word 13).
+        op_info_context_offset: uint<256> = 13;
+        /// `opInfo.preOpGas` (`uint256`, word 14).
+        op_info_pre_op_gas: uint<256> = 14;
     }
 }
 
@@ -417,18 +242,10 @@ pub fn unlock_stake() -> CallPolicyBuilder<EntryPoint::unlockStakeCall> {
 pub fn withdraw_stake() -> CallPolicyBuilder<EntryPoint::withdrawStakeCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<EntryPoint::withdrawStakeCall> {
-    /// `withdrawAddress` (`address`, word 0).
-    pub fn withdraw_address<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            0,
-            ::sessionkit::params::WordType::Address,
-            "withdraw_address",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<EntryPoint::withdrawStakeCall> {
+        /// `withdrawAddress` (`address`, word 0).
+        withdraw_address: address = 0;
     }
 }
 
@@ -439,30 +256,11 @@ impl CallPolicyBuilder<EntryPoint::withdrawStakeCall> {
 pub fn withdraw_to() -> CallPolicyBuilder<EntryPoint::withdrawToCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<EntryPoint::withdrawToCall> {
-    /// `withdrawAddress` (`address`, word 0).
-    pub fn withdraw_address<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            0,
-            ::sessionkit::params::WordType::Address,
-            "withdraw_address",
-            constraint,
-        )
-    }
-    /// `withdrawAmount` (`uint256`, word 1).
-    pub fn withdraw_amount<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Uint(256),
-            "withdraw_amount",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<EntryPoint::withdrawToCall> {
+        /// `withdrawAddress` (`address`, word 0).
+        withdraw_address: address = 0;
+        /// `withdrawAmount` (`uint256`, word 1).
+        withdraw_amount: uint<256> = 1;
     }
 }
-

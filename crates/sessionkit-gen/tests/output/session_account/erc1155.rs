@@ -26,6 +26,7 @@
 }
 
 const _: () = ::sessionkit::typed::generated_for("2");
+
 ::sessionkit::call_policy_builder!(pub CallPolicyBuilder);
 
 /// `safeBatchTransferFrom(address,address,uint256[],uint256[],bytes)`, selector `0x2eb2c2d6` (nonpayable): a policy for
@@ -35,25 +36,15 @@ const _: () = ::sessionkit::typed::generated_for("2");
 /// - `ids` (`uint256[]`), word 2, dynamic (an offset): no method
 /// - `values` (`uint256[]`), word 3, dynamic (an offset): no method
 /// - `data` (`bytes`), word 4, dynamic (an offset): no method
-pub fn safe_batch_transfer_from() -> CallPolicyBuilder<
-    ERC1155::safeBatchTransferFromCall,
-> {
+pub fn safe_batch_transfer_from() -> CallPolicyBuilder<ERC1155::safeBatchTransferFromCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<ERC1155::safeBatchTransferFromCall> {
-    /// `from` (`address`, word 0).
-    pub fn from<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Address, "from", constraint)
-    }
-    /// `to` (`address`, word 1).
-    pub fn to<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(1, ::sessionkit::params::WordType::Address, "to", constraint)
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<ERC1155::safeBatchTransferFromCall> {
+        /// `from` (`address`, word 0).
+        from: address = 0;
+        /// `to` (`address`, word 1).
+        to: address = 1;
     }
 }
 
@@ -67,39 +58,16 @@ impl CallPolicyBuilder<ERC1155::safeBatchTransferFromCall> {
 pub fn safe_transfer_from() -> CallPolicyBuilder<ERC1155::safeTransferFromCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<ERC1155::safeTransferFromCall> {
-    /// `from` (`address`, word 0).
-    pub fn from<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Address, "from", constraint)
-    }
-    /// `to` (`address`, word 1).
-    pub fn to<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(1, ::sessionkit::params::WordType::Address, "to", constraint)
-    }
-    /// `id` (`uint256`, word 2).
-    pub fn id<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(2, ::sessionkit::params::WordType::Uint(256), "id", constraint)
-    }
-    /// `value` (`uint256`, word 3).
-    pub fn value<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            3,
-            ::sessionkit::params::WordType::Uint(256),
-            "value",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<ERC1155::safeTransferFromCall> {
+        /// `from` (`address`, word 0).
+        from: address = 0;
+        /// `to` (`address`, word 1).
+        to: address = 1;
+        /// `id` (`uint256`, word 2).
+        id: uint<256> = 2;
+        /// `value` (`uint256`, word 3).
+        value: uint<256> = 3;
     }
 }
 
@@ -110,25 +78,11 @@ impl CallPolicyBuilder<ERC1155::safeTransferFromCall> {
 pub fn set_approval_for_all() -> CallPolicyBuilder<ERC1155::setApprovalForAllCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<ERC1155::setApprovalForAllCall> {
-    /// `operator` (`address`, word 0).
-    pub fn operator<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            0,
-            ::sessionkit::params::WordType::Address,
-            "operator",
-            constraint,
-        )
-    }
-    /// `approved` (`bool`, word 1).
-    pub fn approved<V: ::sessionkit::typed::BoolValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(1, ::sessionkit::params::WordType::Bool, "approved", constraint)
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<ERC1155::setApprovalForAllCall> {
+        /// `operator` (`address`, word 0).
+        operator: address = 0;
+        /// `approved` (`bool`, word 1).
+        approved: bool = 1;
     }
 }
-

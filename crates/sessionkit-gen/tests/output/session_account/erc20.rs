@@ -24,6 +24,7 @@
 }
 
 const _: () = ::sessionkit::typed::generated_for("2");
+
 ::sessionkit::call_policy_builder!(pub CallPolicyBuilder);
 
 /// `approve(address,uint256)`, selector `0x095ea7b3` (nonpayable): a policy for
@@ -33,30 +34,12 @@ const _: () = ::sessionkit::typed::generated_for("2");
 pub fn approve() -> CallPolicyBuilder<ERC20::approveCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<ERC20::approveCall> {
-    /// `spender` (`address`, word 0).
-    pub fn spender<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            0,
-            ::sessionkit::params::WordType::Address,
-            "spender",
-            constraint,
-        )
-    }
-    /// `value` (`uint256`, word 1).
-    pub fn value<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Uint(256),
-            "value",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<ERC20::approveCall> {
+        /// `spender` (`address`, word 0).
+        spender: address = 0;
+        /// `value` (`uint256`, word 1).
+        value: uint<256> = 1;
     }
 }
 
@@ -67,25 +50,12 @@ impl CallPolicyBuilder<ERC20::approveCall> {
 pub fn transfer() -> CallPolicyBuilder<ERC20::transferCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<ERC20::transferCall> {
-    /// `to` (`address`, word 0).
-    pub fn to<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Address, "to", constraint)
-    }
-    /// `value` (`uint256`, word 1).
-    pub fn value<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Uint(256),
-            "value",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<ERC20::transferCall> {
+        /// `to` (`address`, word 0).
+        to: address = 0;
+        /// `value` (`uint256`, word 1).
+        value: uint<256> = 1;
     }
 }
 
@@ -97,32 +67,13 @@ impl CallPolicyBuilder<ERC20::transferCall> {
 pub fn transfer_from() -> CallPolicyBuilder<ERC20::transferFromCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<ERC20::transferFromCall> {
-    /// `from` (`address`, word 0).
-    pub fn from<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Address, "from", constraint)
-    }
-    /// `to` (`address`, word 1).
-    pub fn to<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(1, ::sessionkit::params::WordType::Address, "to", constraint)
-    }
-    /// `value` (`uint256`, word 2).
-    pub fn value<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            2,
-            ::sessionkit::params::WordType::Uint(256),
-            "value",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<ERC20::transferFromCall> {
+        /// `from` (`address`, word 0).
+        from: address = 0;
+        /// `to` (`address`, word 1).
+        to: address = 1;
+        /// `value` (`uint256`, word 2).
+        value: uint<256> = 2;
     }
 }
-

@@ -31,6 +31,7 @@
 }
 
 const _: () = ::sessionkit::typed::generated_for("2");
+
 ::sessionkit::call_policy_builder!(pub CallPolicyBuilder);
 
 /// `approve(address,uint256)`, selector `0x095ea7b3` (nonpayable): a policy for
@@ -40,25 +41,12 @@ const _: () = ::sessionkit::typed::generated_for("2");
 pub fn approve() -> CallPolicyBuilder<ERC721::approveCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<ERC721::approveCall> {
-    /// `to` (`address`, word 0).
-    pub fn to<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Address, "to", constraint)
-    }
-    /// `tokenId` (`uint256`, word 1).
-    pub fn token_id<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Uint(256),
-            "token_id",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<ERC721::approveCall> {
+        /// `to` (`address`, word 0).
+        to: address = 0;
+        /// `tokenId` (`uint256`, word 1).
+        token_id: uint<256> = 1;
     }
 }
 
@@ -70,32 +58,14 @@ impl CallPolicyBuilder<ERC721::approveCall> {
 pub fn safe_transfer_from_0() -> CallPolicyBuilder<ERC721::safeTransferFrom_0Call> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<ERC721::safeTransferFrom_0Call> {
-    /// `from` (`address`, word 0).
-    pub fn from<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Address, "from", constraint)
-    }
-    /// `to` (`address`, word 1).
-    pub fn to<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(1, ::sessionkit::params::WordType::Address, "to", constraint)
-    }
-    /// `tokenId` (`uint256`, word 2).
-    pub fn token_id<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            2,
-            ::sessionkit::params::WordType::Uint(256),
-            "token_id",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<ERC721::safeTransferFrom_0Call> {
+        /// `from` (`address`, word 0).
+        from: address = 0;
+        /// `to` (`address`, word 1).
+        to: address = 1;
+        /// `tokenId` (`uint256`, word 2).
+        token_id: uint<256> = 2;
     }
 }
 
@@ -108,32 +78,14 @@ impl CallPolicyBuilder<ERC721::safeTransferFrom_0Call> {
 pub fn safe_transfer_from_1() -> CallPolicyBuilder<ERC721::safeTransferFrom_1Call> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<ERC721::safeTransferFrom_1Call> {
-    /// `from` (`address`, word 0).
-    pub fn from<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Address, "from", constraint)
-    }
-    /// `to` (`address`, word 1).
-    pub fn to<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(1, ::sessionkit::params::WordType::Address, "to", constraint)
-    }
-    /// `tokenId` (`uint256`, word 2).
-    pub fn token_id<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            2,
-            ::sessionkit::params::WordType::Uint(256),
-            "token_id",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<ERC721::safeTransferFrom_1Call> {
+        /// `from` (`address`, word 0).
+        from: address = 0;
+        /// `to` (`address`, word 1).
+        to: address = 1;
+        /// `tokenId` (`uint256`, word 2).
+        token_id: uint<256> = 2;
     }
 }
 
@@ -144,25 +96,12 @@ impl CallPolicyBuilder<ERC721::safeTransferFrom_1Call> {
 pub fn set_approval_for_all() -> CallPolicyBuilder<ERC721::setApprovalForAllCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<ERC721::setApprovalForAllCall> {
-    /// `operator` (`address`, word 0).
-    pub fn operator<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            0,
-            ::sessionkit::params::WordType::Address,
-            "operator",
-            constraint,
-        )
-    }
-    /// `approved` (`bool`, word 1).
-    pub fn approved<V: ::sessionkit::typed::BoolValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(1, ::sessionkit::params::WordType::Bool, "approved", constraint)
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<ERC721::setApprovalForAllCall> {
+        /// `operator` (`address`, word 0).
+        operator: address = 0;
+        /// `approved` (`bool`, word 1).
+        approved: bool = 1;
     }
 }
 
@@ -174,32 +113,13 @@ impl CallPolicyBuilder<ERC721::setApprovalForAllCall> {
 pub fn transfer_from() -> CallPolicyBuilder<ERC721::transferFromCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<ERC721::transferFromCall> {
-    /// `from` (`address`, word 0).
-    pub fn from<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Address, "from", constraint)
-    }
-    /// `to` (`address`, word 1).
-    pub fn to<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(1, ::sessionkit::params::WordType::Address, "to", constraint)
-    }
-    /// `tokenId` (`uint256`, word 2).
-    pub fn token_id<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            2,
-            ::sessionkit::params::WordType::Uint(256),
-            "token_id",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<ERC721::transferFromCall> {
+        /// `from` (`address`, word 0).
+        from: address = 0;
+        /// `to` (`address`, word 1).
+        to: address = 1;
+        /// `tokenId` (`uint256`, word 2).
+        token_id: uint<256> = 2;
     }
 }
-

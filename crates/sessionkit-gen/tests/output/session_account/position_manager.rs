@@ -89,6 +89,7 @@
 }
 
 const _: () = ::sessionkit::typed::generated_for("2");
+
 ::sessionkit::call_policy_builder!(pub CallPolicyBuilder);
 
 /// `approve(address,uint256)`, selector `0x095ea7b3` (nonpayable): a policy for
@@ -98,25 +99,12 @@ const _: () = ::sessionkit::typed::generated_for("2");
 pub fn approve() -> CallPolicyBuilder<NonfungiblePositionManager::approveCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<NonfungiblePositionManager::approveCall> {
-    /// `to` (`address`, word 0).
-    pub fn to<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Address, "to", constraint)
-    }
-    /// `tokenId` (`uint256`, word 1).
-    pub fn token_id<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Uint(256),
-            "token_id",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<NonfungiblePositionManager::approveCall> {
+        /// `to` (`address`, word 0).
+        to: address = 0;
+        /// `tokenId` (`uint256`, word 1).
+        token_id: uint<256> = 1;
     }
 }
 
@@ -126,18 +114,10 @@ impl CallPolicyBuilder<NonfungiblePositionManager::approveCall> {
 pub fn burn() -> CallPolicyBuilder<NonfungiblePositionManager::burnCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<NonfungiblePositionManager::burnCall> {
-    /// `tokenId` (`uint256`, word 0).
-    pub fn token_id<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            0,
-            ::sessionkit::params::WordType::Uint(256),
-            "token_id",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<NonfungiblePositionManager::burnCall> {
+        /// `tokenId` (`uint256`, word 0).
+        token_id: uint<256> = 0;
     }
 }
 
@@ -147,54 +127,16 @@ impl CallPolicyBuilder<NonfungiblePositionManager::burnCall> {
 pub fn collect() -> CallPolicyBuilder<NonfungiblePositionManager::collectCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<NonfungiblePositionManager::collectCall> {
-    /// `params.tokenId` (`uint256`, word 0).
-    pub fn params_token_id<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            0,
-            ::sessionkit::params::WordType::Uint(256),
-            "params_token_id",
-            constraint,
-        )
-    }
-    /// `params.recipient` (`address`, word 1).
-    pub fn params_recipient<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Address,
-            "params_recipient",
-            constraint,
-        )
-    }
-    /// `params.amount0Max` (`uint128`, word 2).
-    pub fn params_amount0_max<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            2,
-            ::sessionkit::params::WordType::Uint(128),
-            "params_amount0_max",
-            constraint,
-        )
-    }
-    /// `params.amount1Max` (`uint128`, word 3).
-    pub fn params_amount1_max<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            3,
-            ::sessionkit::params::WordType::Uint(128),
-            "params_amount1_max",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<NonfungiblePositionManager::collectCall> {
+        /// `params.tokenId` (`uint256`, word 0).
+        params_token_id: uint<256> = 0;
+        /// `params.recipient` (`address`, word 1).
+        params_recipient: address = 1;
+        /// `params.amount0Max` (`uint128`, word 2).
+        params_amount0_max: uint<128> = 2;
+        /// `params.amount1Max` (`uint128`, word 3).
+        params_amount1_max: uint<128> = 3;
     }
 }
 
@@ -204,200 +146,63 @@ impl CallPolicyBuilder<NonfungiblePositionManager::collectCall> {
 /// - `token1` (`address`), word 1: `token1`
 /// - `fee` (`uint24`), word 2: `fee`
 /// - `sqrtPriceX96` (`uint160`), word 3: `sqrt_price_x96`
-pub fn create_and_initialize_pool_if_necessary() -> CallPolicyBuilder<
-    NonfungiblePositionManager::createAndInitializePoolIfNecessaryCall,
-> {
+pub fn create_and_initialize_pool_if_necessary() -> CallPolicyBuilder<NonfungiblePositionManager::createAndInitializePoolIfNecessaryCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<
-    NonfungiblePositionManager::createAndInitializePoolIfNecessaryCall,
-> {
-    /// `token0` (`address`, word 0).
-    pub fn token0<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Address, "token0", constraint)
-    }
-    /// `token1` (`address`, word 1).
-    pub fn token1<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(1, ::sessionkit::params::WordType::Address, "token1", constraint)
-    }
-    /// `fee` (`uint24`, word 2).
-    pub fn fee<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(2, ::sessionkit::params::WordType::Uint(24), "fee", constraint)
-    }
-    /// `sqrtPriceX96` (`uint160`, word 3).
-    pub fn sqrt_price_x96<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            3,
-            ::sessionkit::params::WordType::Uint(160),
-            "sqrt_price_x96",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<NonfungiblePositionManager::createAndInitializePoolIfNecessaryCall> {
+        /// `token0` (`address`, word 0).
+        token0: address = 0;
+        /// `token1` (`address`, word 1).
+        token1: address = 1;
+        /// `fee` (`uint24`, word 2).
+        fee: uint<24> = 2;
+        /// `sqrtPriceX96` (`uint160`, word 3).
+        sqrt_price_x96: uint<160> = 3;
     }
 }
 
 /// `decreaseLiquidity((uint256,uint128,uint256,uint256,uint256))`, selector `0x0c49ccbe` (payable): a policy for
 /// [`NonfungiblePositionManager::decreaseLiquidityCall`].
 /// - `params` (`(uint256,uint128,uint256,uint256,uint256)`), words 0–4: `params_token_id`, `params_liquidity`, `params_amount0_min`, `params_amount1_min`, `params_deadline`
-pub fn decrease_liquidity() -> CallPolicyBuilder<
-    NonfungiblePositionManager::decreaseLiquidityCall,
-> {
+pub fn decrease_liquidity() -> CallPolicyBuilder<NonfungiblePositionManager::decreaseLiquidityCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<NonfungiblePositionManager::decreaseLiquidityCall> {
-    /// `params.tokenId` (`uint256`, word 0).
-    pub fn params_token_id<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            0,
-            ::sessionkit::params::WordType::Uint(256),
-            "params_token_id",
-            constraint,
-        )
-    }
-    /// `params.liquidity` (`uint128`, word 1).
-    pub fn params_liquidity<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Uint(128),
-            "params_liquidity",
-            constraint,
-        )
-    }
-    /// `params.amount0Min` (`uint256`, word 2).
-    pub fn params_amount0_min<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            2,
-            ::sessionkit::params::WordType::Uint(256),
-            "params_amount0_min",
-            constraint,
-        )
-    }
-    /// `params.amount1Min` (`uint256`, word 3).
-    pub fn params_amount1_min<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            3,
-            ::sessionkit::params::WordType::Uint(256),
-            "params_amount1_min",
-            constraint,
-        )
-    }
-    /// `params.deadline` (`uint256`, word 4).
-    pub fn params_deadline<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            4,
-            ::sessionkit::params::WordType::Uint(256),
-            "params_deadline",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<NonfungiblePositionManager::decreaseLiquidityCall> {
+        /// `params.tokenId` (`uint256`, word 0).
+        params_token_id: uint<256> = 0;
+        /// `params.liquidity` (`uint128`, word 1).
+        params_liquidity: uint<128> = 1;
+        /// `params.amount0Min` (`uint256`, word 2).
+        params_amount0_min: uint<256> = 2;
+        /// `params.amount1Min` (`uint256`, word 3).
+        params_amount1_min: uint<256> = 3;
+        /// `params.deadline` (`uint256`, word 4).
+        params_deadline: uint<256> = 4;
     }
 }
 
 /// `increaseLiquidity((uint256,uint256,uint256,uint256,uint256,uint256))`, selector `0x219f5d17` (payable): a policy for
 /// [`NonfungiblePositionManager::increaseLiquidityCall`].
 /// - `params` (`(uint256,uint256,uint256,uint256,uint256,uint256)`), words 0–5: `params_token_id`, `params_amount0_desired`, `params_amount1_desired`, `params_amount0_min`, `params_amount1_min`, `params_deadline`
-pub fn increase_liquidity() -> CallPolicyBuilder<
-    NonfungiblePositionManager::increaseLiquidityCall,
-> {
+pub fn increase_liquidity() -> CallPolicyBuilder<NonfungiblePositionManager::increaseLiquidityCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<NonfungiblePositionManager::increaseLiquidityCall> {
-    /// `params.tokenId` (`uint256`, word 0).
-    pub fn params_token_id<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            0,
-            ::sessionkit::params::WordType::Uint(256),
-            "params_token_id",
-            constraint,
-        )
-    }
-    /// `params.amount0Desired` (`uint256`, word 1).
-    pub fn params_amount0_desired<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Uint(256),
-            "params_amount0_desired",
-            constraint,
-        )
-    }
-    /// `params.amount1Desired` (`uint256`, word 2).
-    pub fn params_amount1_desired<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            2,
-            ::sessionkit::params::WordType::Uint(256),
-            "params_amount1_desired",
-            constraint,
-        )
-    }
-    /// `params.amount0Min` (`uint256`, word 3).
-    pub fn params_amount0_min<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            3,
-            ::sessionkit::params::WordType::Uint(256),
-            "params_amount0_min",
-            constraint,
-        )
-    }
-    /// `params.amount1Min` (`uint256`, word 4).
-    pub fn params_amount1_min<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            4,
-            ::sessionkit::params::WordType::Uint(256),
-            "params_amount1_min",
-            constraint,
-        )
-    }
-    /// `params.deadline` (`uint256`, word 5).
-    pub fn params_deadline<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            5,
-            ::sessionkit::params::WordType::Uint(256),
-            "params_deadline",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<NonfungiblePositionManager::increaseLiquidityCall> {
+        /// `params.tokenId` (`uint256`, word 0).
+        params_token_id: uint<256> = 0;
+        /// `params.amount0Desired` (`uint256`, word 1).
+        params_amount0_desired: uint<256> = 1;
+        /// `params.amount1Desired` (`uint256`, word 2).
+        params_amount1_desired: uint<256> = 2;
+        /// `params.amount0Min` (`uint256`, word 3).
+        params_amount0_min: uint<256> = 3;
+        /// `params.amount1Min` (`uint256`, word 4).
+        params_amount1_min: uint<256> = 4;
+        /// `params.deadline` (`uint256`, word 5).
+        params_deadline: uint<256> = 5;
     }
 }
 
@@ -407,138 +212,30 @@ impl CallPolicyBuilder<NonfungiblePositionManager::increaseLiquidityCall> {
 pub fn mint() -> CallPolicyBuilder<NonfungiblePositionManager::mintCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<NonfungiblePositionManager::mintCall> {
-    /// `params.token0` (`address`, word 0).
-    pub fn params_token0<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            0,
-            ::sessionkit::params::WordType::Address,
-            "params_token0",
-            constraint,
-        )
-    }
-    /// `params.token1` (`address`, word 1).
-    pub fn params_token1<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Address,
-            "params_token1",
-            constraint,
-        )
-    }
-    /// `params.fee` (`uint24`, word 2).
-    pub fn params_fee<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            2,
-            ::sessionkit::params::WordType::Uint(24),
-            "params_fee",
-            constraint,
-        )
-    }
-    /// `params.tickLower` (`int24`, word 3).
-    pub fn params_tick_lower<V: ::sessionkit::typed::IntValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            3,
-            ::sessionkit::params::WordType::Int(24),
-            "params_tick_lower",
-            constraint,
-        )
-    }
-    /// `params.tickUpper` (`int24`, word 4).
-    pub fn params_tick_upper<V: ::sessionkit::typed::IntValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            4,
-            ::sessionkit::params::WordType::Int(24),
-            "params_tick_upper",
-            constraint,
-        )
-    }
-    /// `params.amount0Desired` (`uint256`, word 5).
-    pub fn params_amount0_desired<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            5,
-            ::sessionkit::params::WordType::Uint(256),
-            "params_amount0_desired",
-            constraint,
-        )
-    }
-    /// `params.amount1Desired` (`uint256`, word 6).
-    pub fn params_amount1_desired<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            6,
-            ::sessionkit::params::WordType::Uint(256),
-            "params_amount1_desired",
-            constraint,
-        )
-    }
-    /// `params.amount0Min` (`uint256`, word 7).
-    pub fn params_amount0_min<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            7,
-            ::sessionkit::params::WordType::Uint(256),
-            "params_amount0_min",
-            constraint,
-        )
-    }
-    /// `params.amount1Min` (`uint256`, word 8).
-    pub fn params_amount1_min<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            8,
-            ::sessionkit::params::WordType::Uint(256),
-            "params_amount1_min",
-            constraint,
-        )
-    }
-    /// `params.recipient` (`address`, word 9).
-    pub fn params_recipient<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            9,
-            ::sessionkit::params::WordType::Address,
-            "params_recipient",
-            constraint,
-        )
-    }
-    /// `params.deadline` (`uint256`, word 10).
-    pub fn params_deadline<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            10,
-            ::sessionkit::params::WordType::Uint(256),
-            "params_deadline",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<NonfungiblePositionManager::mintCall> {
+        /// `params.token0` (`address`, word 0).
+        params_token0: address = 0;
+        /// `params.token1` (`address`, word 1).
+        params_token1: address = 1;
+        /// `params.fee` (`uint24`, word 2).
+        params_fee: uint<24> = 2;
+        /// `params.tickLower` (`int24`, word 3).
+        params_tick_lower: int<24> = 3;
+        /// `params.tickUpper` (`int24`, word 4).
+        params_tick_upper: int<24> = 4;
+        /// `params.amount0Desired` (`uint256`, word 5).
+        params_amount0_desired: uint<256> = 5;
+        /// `params.amount1Desired` (`uint256`, word 6).
+        params_amount1_desired: uint<256> = 6;
+        /// `params.amount0Min` (`uint256`, word 7).
+        params_amount0_min: uint<256> = 7;
+        /// `params.amount1Min` (`uint256`, word 8).
+        params_amount1_min: uint<256> = 8;
+        /// `params.recipient` (`address`, word 9).
+        params_recipient: address = 9;
+        /// `params.deadline` (`uint256`, word 10).
+        params_deadline: uint<256> = 10;
     }
 }
 
@@ -560,73 +257,20 @@ pub fn multicall() -> CallPolicyBuilder<NonfungiblePositionManager::multicallCal
 pub fn permit() -> CallPolicyBuilder<NonfungiblePositionManager::permitCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<NonfungiblePositionManager::permitCall> {
-    /// `spender` (`address`, word 0).
-    pub fn spender<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            0,
-            ::sessionkit::params::WordType::Address,
-            "spender",
-            constraint,
-        )
-    }
-    /// `tokenId` (`uint256`, word 1).
-    pub fn token_id<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Uint(256),
-            "token_id",
-            constraint,
-        )
-    }
-    /// `deadline` (`uint256`, word 2).
-    pub fn deadline<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            2,
-            ::sessionkit::params::WordType::Uint(256),
-            "deadline",
-            constraint,
-        )
-    }
-    /// `v` (`uint8`, word 3).
-    pub fn v<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(3, ::sessionkit::params::WordType::Uint(8), "v", constraint)
-    }
-    /// `r` (`bytes32`, word 4).
-    pub fn r<V: ::sessionkit::typed::BytesValue<32>>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            4,
-            ::sessionkit::params::WordType::FixedBytes(32),
-            "r",
-            constraint,
-        )
-    }
-    /// `s` (`bytes32`, word 5).
-    pub fn s<V: ::sessionkit::typed::BytesValue<32>>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            5,
-            ::sessionkit::params::WordType::FixedBytes(32),
-            "s",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<NonfungiblePositionManager::permitCall> {
+        /// `spender` (`address`, word 0).
+        spender: address = 0;
+        /// `tokenId` (`uint256`, word 1).
+        token_id: uint<256> = 1;
+        /// `deadline` (`uint256`, word 2).
+        deadline: uint<256> = 2;
+        /// `v` (`uint8`, word 3).
+        v: uint<8> = 3;
+        /// `r` (`bytes32`, word 4).
+        r: bytes<32> = 4;
+        /// `s` (`bytes32`, word 5).
+        s: bytes<32> = 5;
     }
 }
 
@@ -641,37 +285,17 @@ pub fn refund_eth() -> CallPolicyBuilder<NonfungiblePositionManager::refundETHCa
 /// - `from` (`address`), word 0: `from`
 /// - `to` (`address`), word 1: `to`
 /// - `tokenId` (`uint256`), word 2: `token_id`
-pub fn safe_transfer_from_0() -> CallPolicyBuilder<
-    NonfungiblePositionManager::safeTransferFrom_0Call,
-> {
+pub fn safe_transfer_from_0() -> CallPolicyBuilder<NonfungiblePositionManager::safeTransferFrom_0Call> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<NonfungiblePositionManager::safeTransferFrom_0Call> {
-    /// `from` (`address`, word 0).
-    pub fn from<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Address, "from", constraint)
-    }
-    /// `to` (`address`, word 1).
-    pub fn to<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(1, ::sessionkit::params::WordType::Address, "to", constraint)
-    }
-    /// `tokenId` (`uint256`, word 2).
-    pub fn token_id<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            2,
-            ::sessionkit::params::WordType::Uint(256),
-            "token_id",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<NonfungiblePositionManager::safeTransferFrom_0Call> {
+        /// `from` (`address`, word 0).
+        from: address = 0;
+        /// `to` (`address`, word 1).
+        to: address = 1;
+        /// `tokenId` (`uint256`, word 2).
+        token_id: uint<256> = 2;
     }
 }
 
@@ -681,37 +305,17 @@ impl CallPolicyBuilder<NonfungiblePositionManager::safeTransferFrom_0Call> {
 /// - `to` (`address`), word 1: `to`
 /// - `tokenId` (`uint256`), word 2: `token_id`
 /// - `_data` (`bytes`), word 3, dynamic (an offset): no method
-pub fn safe_transfer_from_1() -> CallPolicyBuilder<
-    NonfungiblePositionManager::safeTransferFrom_1Call,
-> {
+pub fn safe_transfer_from_1() -> CallPolicyBuilder<NonfungiblePositionManager::safeTransferFrom_1Call> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<NonfungiblePositionManager::safeTransferFrom_1Call> {
-    /// `from` (`address`, word 0).
-    pub fn from<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Address, "from", constraint)
-    }
-    /// `to` (`address`, word 1).
-    pub fn to<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(1, ::sessionkit::params::WordType::Address, "to", constraint)
-    }
-    /// `tokenId` (`uint256`, word 2).
-    pub fn token_id<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            2,
-            ::sessionkit::params::WordType::Uint(256),
-            "token_id",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<NonfungiblePositionManager::safeTransferFrom_1Call> {
+        /// `from` (`address`, word 0).
+        from: address = 0;
+        /// `to` (`address`, word 1).
+        to: address = 1;
+        /// `tokenId` (`uint256`, word 2).
+        token_id: uint<256> = 2;
     }
 }
 
@@ -726,68 +330,20 @@ impl CallPolicyBuilder<NonfungiblePositionManager::safeTransferFrom_1Call> {
 pub fn self_permit() -> CallPolicyBuilder<NonfungiblePositionManager::selfPermitCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<NonfungiblePositionManager::selfPermitCall> {
-    /// `token` (`address`, word 0).
-    pub fn token<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Address, "token", constraint)
-    }
-    /// `value` (`uint256`, word 1).
-    pub fn value<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Uint(256),
-            "value",
-            constraint,
-        )
-    }
-    /// `deadline` (`uint256`, word 2).
-    pub fn deadline<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            2,
-            ::sessionkit::params::WordType::Uint(256),
-            "deadline",
-            constraint,
-        )
-    }
-    /// `v` (`uint8`, word 3).
-    pub fn v<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(3, ::sessionkit::params::WordType::Uint(8), "v", constraint)
-    }
-    /// `r` (`bytes32`, word 4).
-    pub fn r<V: ::sessionkit::typed::BytesValue<32>>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            4,
-            ::sessionkit::params::WordType::FixedBytes(32),
-            "r",
-            constraint,
-        )
-    }
-    /// `s` (`bytes32`, word 5).
-    pub fn s<V: ::sessionkit::typed::BytesValue<32>>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            5,
-            ::sessionkit::params::WordType::FixedBytes(32),
-            "s",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<NonfungiblePositionManager::selfPermitCall> {
+        /// `token` (`address`, word 0).
+        token: address = 0;
+        /// `value` (`uint256`, word 1).
+        value: uint<256> = 1;
+        /// `deadline` (`uint256`, word 2).
+        deadline: uint<256> = 2;
+        /// `v` (`uint8`, word 3).
+        v: uint<8> = 3;
+        /// `r` (`bytes32`, word 4).
+        r: bytes<32> = 4;
+        /// `s` (`bytes32`, word 5).
+        s: bytes<32> = 5;
     }
 }
 
@@ -799,73 +355,23 @@ impl CallPolicyBuilder<NonfungiblePositionManager::selfPermitCall> {
 /// - `v` (`uint8`), word 3: `v`
 /// - `r` (`bytes32`), word 4: `r`
 /// - `s` (`bytes32`), word 5: `s`
-pub fn self_permit_allowed() -> CallPolicyBuilder<
-    NonfungiblePositionManager::selfPermitAllowedCall,
-> {
+pub fn self_permit_allowed() -> CallPolicyBuilder<NonfungiblePositionManager::selfPermitAllowedCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<NonfungiblePositionManager::selfPermitAllowedCall> {
-    /// `token` (`address`, word 0).
-    pub fn token<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Address, "token", constraint)
-    }
-    /// `nonce` (`uint256`, word 1).
-    pub fn nonce<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Uint(256),
-            "nonce",
-            constraint,
-        )
-    }
-    /// `expiry` (`uint256`, word 2).
-    pub fn expiry<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            2,
-            ::sessionkit::params::WordType::Uint(256),
-            "expiry",
-            constraint,
-        )
-    }
-    /// `v` (`uint8`, word 3).
-    pub fn v<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(3, ::sessionkit::params::WordType::Uint(8), "v", constraint)
-    }
-    /// `r` (`bytes32`, word 4).
-    pub fn r<V: ::sessionkit::typed::BytesValue<32>>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            4,
-            ::sessionkit::params::WordType::FixedBytes(32),
-            "r",
-            constraint,
-        )
-    }
-    /// `s` (`bytes32`, word 5).
-    pub fn s<V: ::sessionkit::typed::BytesValue<32>>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            5,
-            ::sessionkit::params::WordType::FixedBytes(32),
-            "s",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<NonfungiblePositionManager::selfPermitAllowedCall> {
+        /// `token` (`address`, word 0).
+        token: address = 0;
+        /// `nonce` (`uint256`, word 1).
+        nonce: uint<256> = 1;
+        /// `expiry` (`uint256`, word 2).
+        expiry: uint<256> = 2;
+        /// `v` (`uint8`, word 3).
+        v: uint<8> = 3;
+        /// `r` (`bytes32`, word 4).
+        r: bytes<32> = 4;
+        /// `s` (`bytes32`, word 5).
+        s: bytes<32> = 5;
     }
 }
 
@@ -877,73 +383,23 @@ impl CallPolicyBuilder<NonfungiblePositionManager::selfPermitAllowedCall> {
 /// - `v` (`uint8`), word 3: `v`
 /// - `r` (`bytes32`), word 4: `r`
 /// - `s` (`bytes32`), word 5: `s`
-pub fn self_permit_allowed_if_necessary() -> CallPolicyBuilder<
-    NonfungiblePositionManager::selfPermitAllowedIfNecessaryCall,
-> {
+pub fn self_permit_allowed_if_necessary() -> CallPolicyBuilder<NonfungiblePositionManager::selfPermitAllowedIfNecessaryCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<NonfungiblePositionManager::selfPermitAllowedIfNecessaryCall> {
-    /// `token` (`address`, word 0).
-    pub fn token<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Address, "token", constraint)
-    }
-    /// `nonce` (`uint256`, word 1).
-    pub fn nonce<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Uint(256),
-            "nonce",
-            constraint,
-        )
-    }
-    /// `expiry` (`uint256`, word 2).
-    pub fn expiry<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            2,
-            ::sessionkit::params::WordType::Uint(256),
-            "expiry",
-            constraint,
-        )
-    }
-    /// `v` (`uint8`, word 3).
-    pub fn v<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(3, ::sessionkit::params::WordType::Uint(8), "v", constraint)
-    }
-    /// `r` (`bytes32`, word 4).
-    pub fn r<V: ::sessionkit::typed::BytesValue<32>>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            4,
-            ::sessionkit::params::WordType::FixedBytes(32),
-            "r",
-            constraint,
-        )
-    }
-    /// `s` (`bytes32`, word 5).
-    pub fn s<V: ::sessionkit::typed::BytesValue<32>>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            5,
-            ::sessionkit::params::WordType::FixedBytes(32),
-            "s",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<NonfungiblePositionManager::selfPermitAllowedIfNecessaryCall> {
+        /// `token` (`address`, word 0).
+        token: address = 0;
+        /// `nonce` (`uint256`, word 1).
+        nonce: uint<256> = 1;
+        /// `expiry` (`uint256`, word 2).
+        expiry: uint<256> = 2;
+        /// `v` (`uint8`, word 3).
+        v: uint<8> = 3;
+        /// `r` (`bytes32`, word 4).
+        r: bytes<32> = 4;
+        /// `s` (`bytes32`, word 5).
+        s: bytes<32> = 5;
     }
 }
 
@@ -955,73 +411,23 @@ impl CallPolicyBuilder<NonfungiblePositionManager::selfPermitAllowedIfNecessaryC
 /// - `v` (`uint8`), word 3: `v`
 /// - `r` (`bytes32`), word 4: `r`
 /// - `s` (`bytes32`), word 5: `s`
-pub fn self_permit_if_necessary() -> CallPolicyBuilder<
-    NonfungiblePositionManager::selfPermitIfNecessaryCall,
-> {
+pub fn self_permit_if_necessary() -> CallPolicyBuilder<NonfungiblePositionManager::selfPermitIfNecessaryCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<NonfungiblePositionManager::selfPermitIfNecessaryCall> {
-    /// `token` (`address`, word 0).
-    pub fn token<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Address, "token", constraint)
-    }
-    /// `value` (`uint256`, word 1).
-    pub fn value<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Uint(256),
-            "value",
-            constraint,
-        )
-    }
-    /// `deadline` (`uint256`, word 2).
-    pub fn deadline<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            2,
-            ::sessionkit::params::WordType::Uint(256),
-            "deadline",
-            constraint,
-        )
-    }
-    /// `v` (`uint8`, word 3).
-    pub fn v<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(3, ::sessionkit::params::WordType::Uint(8), "v", constraint)
-    }
-    /// `r` (`bytes32`, word 4).
-    pub fn r<V: ::sessionkit::typed::BytesValue<32>>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            4,
-            ::sessionkit::params::WordType::FixedBytes(32),
-            "r",
-            constraint,
-        )
-    }
-    /// `s` (`bytes32`, word 5).
-    pub fn s<V: ::sessionkit::typed::BytesValue<32>>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            5,
-            ::sessionkit::params::WordType::FixedBytes(32),
-            "s",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<NonfungiblePositionManager::selfPermitIfNecessaryCall> {
+        /// `token` (`address`, word 0).
+        token: address = 0;
+        /// `value` (`uint256`, word 1).
+        value: uint<256> = 1;
+        /// `deadline` (`uint256`, word 2).
+        deadline: uint<256> = 2;
+        /// `v` (`uint8`, word 3).
+        v: uint<8> = 3;
+        /// `r` (`bytes32`, word 4).
+        r: bytes<32> = 4;
+        /// `s` (`bytes32`, word 5).
+        s: bytes<32> = 5;
     }
 }
 
@@ -1029,30 +435,15 @@ impl CallPolicyBuilder<NonfungiblePositionManager::selfPermitIfNecessaryCall> {
 /// [`NonfungiblePositionManager::setApprovalForAllCall`].
 /// - `operator` (`address`), word 0: `operator`
 /// - `approved` (`bool`), word 1: `approved`
-pub fn set_approval_for_all() -> CallPolicyBuilder<
-    NonfungiblePositionManager::setApprovalForAllCall,
-> {
+pub fn set_approval_for_all() -> CallPolicyBuilder<NonfungiblePositionManager::setApprovalForAllCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<NonfungiblePositionManager::setApprovalForAllCall> {
-    /// `operator` (`address`, word 0).
-    pub fn operator<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            0,
-            ::sessionkit::params::WordType::Address,
-            "operator",
-            constraint,
-        )
-    }
-    /// `approved` (`bool`, word 1).
-    pub fn approved<V: ::sessionkit::typed::BoolValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(1, ::sessionkit::params::WordType::Bool, "approved", constraint)
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<NonfungiblePositionManager::setApprovalForAllCall> {
+        /// `operator` (`address`, word 0).
+        operator: address = 0;
+        /// `approved` (`bool`, word 1).
+        approved: bool = 1;
     }
 }
 
@@ -1064,37 +455,14 @@ impl CallPolicyBuilder<NonfungiblePositionManager::setApprovalForAllCall> {
 pub fn sweep_token() -> CallPolicyBuilder<NonfungiblePositionManager::sweepTokenCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<NonfungiblePositionManager::sweepTokenCall> {
-    /// `token` (`address`, word 0).
-    pub fn token<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Address, "token", constraint)
-    }
-    /// `amountMinimum` (`uint256`, word 1).
-    pub fn amount_minimum<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Uint(256),
-            "amount_minimum",
-            constraint,
-        )
-    }
-    /// `recipient` (`address`, word 2).
-    pub fn recipient<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            2,
-            ::sessionkit::params::WordType::Address,
-            "recipient",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<NonfungiblePositionManager::sweepTokenCall> {
+        /// `token` (`address`, word 0).
+        token: address = 0;
+        /// `amountMinimum` (`uint256`, word 1).
+        amount_minimum: uint<256> = 1;
+        /// `recipient` (`address`, word 2).
+        recipient: address = 2;
     }
 }
 
@@ -1103,37 +471,17 @@ impl CallPolicyBuilder<NonfungiblePositionManager::sweepTokenCall> {
 /// - `from` (`address`), word 0: `from`
 /// - `to` (`address`), word 1: `to`
 /// - `tokenId` (`uint256`), word 2: `token_id`
-pub fn transfer_from() -> CallPolicyBuilder<
-    NonfungiblePositionManager::transferFromCall,
-> {
+pub fn transfer_from() -> CallPolicyBuilder<NonfungiblePositionManager::transferFromCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<NonfungiblePositionManager::transferFromCall> {
-    /// `from` (`address`, word 0).
-    pub fn from<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Address, "from", constraint)
-    }
-    /// `to` (`address`, word 1).
-    pub fn to<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(1, ::sessionkit::params::WordType::Address, "to", constraint)
-    }
-    /// `tokenId` (`uint256`, word 2).
-    pub fn token_id<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            2,
-            ::sessionkit::params::WordType::Uint(256),
-            "token_id",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<NonfungiblePositionManager::transferFromCall> {
+        /// `from` (`address`, word 0).
+        from: address = 0;
+        /// `to` (`address`, word 1).
+        to: address = 1;
+        /// `tokenId` (`uint256`, word 2).
+        token_id: uint<256> = 2;
     }
 }
 
@@ -1142,35 +490,15 @@ impl CallPolicyBuilder<NonfungiblePositionManager::transferFromCall> {
 /// - `amount0Owed` (`uint256`), word 0: `amount0_owed`
 /// - `amount1Owed` (`uint256`), word 1: `amount1_owed`
 /// - `data` (`bytes`), word 2, dynamic (an offset): no method
-pub fn uniswap_v3_mint_callback() -> CallPolicyBuilder<
-    NonfungiblePositionManager::uniswapV3MintCallbackCall,
-> {
+pub fn uniswap_v3_mint_callback() -> CallPolicyBuilder<NonfungiblePositionManager::uniswapV3MintCallbackCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<NonfungiblePositionManager::uniswapV3MintCallbackCall> {
-    /// `amount0Owed` (`uint256`, word 0).
-    pub fn amount0_owed<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            0,
-            ::sessionkit::params::WordType::Uint(256),
-            "amount0_owed",
-            constraint,
-        )
-    }
-    /// `amount1Owed` (`uint256`, word 1).
-    pub fn amount1_owed<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Uint(256),
-            "amount1_owed",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<NonfungiblePositionManager::uniswapV3MintCallbackCall> {
+        /// `amount0Owed` (`uint256`, word 0).
+        amount0_owed: uint<256> = 0;
+        /// `amount1Owed` (`uint256`, word 1).
+        amount1_owed: uint<256> = 1;
     }
 }
 
@@ -1181,30 +509,11 @@ impl CallPolicyBuilder<NonfungiblePositionManager::uniswapV3MintCallbackCall> {
 pub fn unwrap_weth9() -> CallPolicyBuilder<NonfungiblePositionManager::unwrapWETH9Call> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<NonfungiblePositionManager::unwrapWETH9Call> {
-    /// `amountMinimum` (`uint256`, word 0).
-    pub fn amount_minimum<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            0,
-            ::sessionkit::params::WordType::Uint(256),
-            "amount_minimum",
-            constraint,
-        )
-    }
-    /// `recipient` (`address`, word 1).
-    pub fn recipient<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Address,
-            "recipient",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<NonfungiblePositionManager::unwrapWETH9Call> {
+        /// `amountMinimum` (`uint256`, word 0).
+        amount_minimum: uint<256> = 0;
+        /// `recipient` (`address`, word 1).
+        recipient: address = 1;
     }
 }
-

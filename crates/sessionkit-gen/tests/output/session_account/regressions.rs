@@ -21,6 +21,7 @@
 }
 
 const _: () = ::sessionkit::typed::generated_for("2");
+
 ::sessionkit::call_policy_builder!(pub CallPolicyBuilder);
 
 /// `Paused()`, selector `0x9e87fac8` (nonpayable; alloy numbers the items named `Paused`, and this is `Paused_1`): a policy for
@@ -35,13 +36,10 @@ pub fn paused_1() -> CallPolicyBuilder<Regressions::Paused_1Call> {
 pub fn unpaused_1() -> CallPolicyBuilder<Regressions::Unpaused_1Call> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<Regressions::Unpaused_1Call> {
-    /// `by` (`address`, word 0).
-    pub fn by<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Address, "by", constraint)
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<Regressions::Unpaused_1Call> {
+        /// `by` (`address`, word 0).
+        by: address = 0;
     }
 }
 
@@ -52,20 +50,12 @@ impl CallPolicyBuilder<Regressions::Unpaused_1Call> {
 pub fn mint_for_() -> CallPolicyBuilder<Regressions::mintForCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<Regressions::mintForCall> {
-    /// `gauge` (`address`, word 0).
-    pub fn gauge<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Address, "gauge", constraint)
-    }
-    /// `user` (`address`, word 1).
-    pub fn user<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(1, ::sessionkit::params::WordType::Address, "user", constraint)
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<Regressions::mintForCall> {
+        /// `gauge` (`address`, word 0).
+        gauge: address = 0;
+        /// `user` (`address`, word 1).
+        user: address = 1;
     }
 }
 
@@ -76,20 +66,12 @@ impl CallPolicyBuilder<Regressions::mintForCall> {
 pub fn mint_for() -> CallPolicyBuilder<Regressions::mint_forCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<Regressions::mint_forCall> {
-    /// `gauge` (`address`, word 0).
-    pub fn gauge<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Address, "gauge", constraint)
-    }
-    /// `user` (`address`, word 1).
-    pub fn user<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(1, ::sessionkit::params::WordType::Address, "user", constraint)
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<Regressions::mint_forCall> {
+        /// `gauge` (`address`, word 0).
+        gauge: address = 0;
+        /// `user` (`address`, word 1).
+        user: address = 1;
     }
 }
 
@@ -101,32 +83,14 @@ impl CallPolicyBuilder<Regressions::mint_forCall> {
 pub fn r#move() -> CallPolicyBuilder<Regressions::moveCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<Regressions::moveCall> {
-    /// `self` (`bool`, word 0).
-    pub fn self_<V: ::sessionkit::typed::BoolValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Bool, "self_", constraint)
-    }
-    /// `Self` (`bool`, word 1).
-    pub fn self__<V: ::sessionkit::typed::BoolValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(1, ::sessionkit::params::WordType::Bool, "self__", constraint)
-    }
-    /// `self_` (`uint256`, word 2).
-    pub fn self___<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            2,
-            ::sessionkit::params::WordType::Uint(256),
-            "self___",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<Regressions::moveCall> {
+        /// `self` (`bool`, word 0).
+        self_: bool = 0;
+        /// `Self` (`bool`, word 1).
+        self__: bool = 1;
+        /// `self_` (`uint256`, word 2).
+        self___: uint<256> = 2;
     }
 }
 
@@ -136,25 +100,12 @@ impl CallPolicyBuilder<Regressions::moveCall> {
 pub fn nested() -> CallPolicyBuilder<Regressions::nestedCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<Regressions::nestedCall> {
-    /// `cfg.type` (`uint8`, word 0).
-    pub fn cfg_type<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            0,
-            ::sessionkit::params::WordType::Uint(8),
-            "cfg_type",
-            constraint,
-        )
-    }
-    /// `cfg.in` (`address`, word 1).
-    pub fn cfg_in<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(1, ::sessionkit::params::WordType::Address, "cfg_in", constraint)
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<Regressions::nestedCall> {
+        /// `cfg.type` (`uint8`, word 0).
+        cfg_type: uint<8> = 0;
+        /// `cfg.in` (`address`, word 1).
+        cfg_in: address = 1;
     }
 }
 
@@ -169,48 +120,19 @@ impl CallPolicyBuilder<Regressions::nestedCall> {
 pub fn weird() -> CallPolicyBuilder<Regressions::weirdCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<Regressions::weirdCall> {
-    /// `_` (`uint256`, word 0).
-    pub fn arg0<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Uint(256), "arg0", constraint)
-    }
-    /// `super` (`address`, word 1).
-    pub fn super_<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(1, ::sessionkit::params::WordType::Address, "super_", constraint)
-    }
-    /// `crate` (`address`, word 2).
-    pub fn crate_<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(2, ::sessionkit::params::WordType::Address, "crate_", constraint)
-    }
-    /// `type` (`uint8`, word 3).
-    pub fn r#type<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(3, ::sessionkit::params::WordType::Uint(8), "type", constraint)
-    }
-    /// `for` (`bool`, word 4).
-    pub fn r#for<V: ::sessionkit::typed::BoolValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(4, ::sessionkit::params::WordType::Bool, "for", constraint)
-    }
-    /// `in` (`uint256`, word 5).
-    pub fn r#in<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(5, ::sessionkit::params::WordType::Uint(256), "in", constraint)
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<Regressions::weirdCall> {
+        /// `_` (`uint256`, word 0).
+        arg0: uint<256> = 0;
+        /// `super` (`address`, word 1).
+        super_: address = 1;
+        /// `crate` (`address`, word 2).
+        crate_: address = 2;
+        /// `type` (`uint8`, word 3).
+        r#type: uint<8> = 3;
+        /// `for` (`bool`, word 4).
+        r#for: bool = 4;
+        /// `in` (`uint256`, word 5).
+        r#in: uint<256> = 5;
     }
 }
-

@@ -62,6 +62,7 @@
 }
 
 const _: () = ::sessionkit::typed::generated_for("2");
+
 ::sessionkit::call_policy_builder!(pub CallPolicyBuilder);
 
 /// `exactInput((bytes,address,uint256,uint256,uint256))`, selector `0xc04b8d59` (payable): a policy for
@@ -77,102 +78,24 @@ pub fn exact_input() -> CallPolicyBuilder<SwapRouter::exactInputCall> {
 pub fn exact_input_single() -> CallPolicyBuilder<SwapRouter::exactInputSingleCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<SwapRouter::exactInputSingleCall> {
-    /// `params.tokenIn` (`address`, word 0).
-    pub fn params_token_in<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            0,
-            ::sessionkit::params::WordType::Address,
-            "params_token_in",
-            constraint,
-        )
-    }
-    /// `params.tokenOut` (`address`, word 1).
-    pub fn params_token_out<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Address,
-            "params_token_out",
-            constraint,
-        )
-    }
-    /// `params.fee` (`uint24`, word 2).
-    pub fn params_fee<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            2,
-            ::sessionkit::params::WordType::Uint(24),
-            "params_fee",
-            constraint,
-        )
-    }
-    /// `params.recipient` (`address`, word 3).
-    pub fn params_recipient<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            3,
-            ::sessionkit::params::WordType::Address,
-            "params_recipient",
-            constraint,
-        )
-    }
-    /// `params.deadline` (`uint256`, word 4).
-    pub fn params_deadline<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            4,
-            ::sessionkit::params::WordType::Uint(256),
-            "params_deadline",
-            constraint,
-        )
-    }
-    /// `params.amountIn` (`uint256`, word 5).
-    pub fn params_amount_in<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            5,
-            ::sessionkit::params::WordType::Uint(256),
-            "params_amount_in",
-            constraint,
-        )
-    }
-    /// `params.amountOutMinimum` (`uint256`, word 6).
-    pub fn params_amount_out_minimum<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            6,
-            ::sessionkit::params::WordType::Uint(256),
-            "params_amount_out_minimum",
-            constraint,
-        )
-    }
-    /// `params.sqrtPriceLimitX96` (`uint160`, word 7).
-    pub fn params_sqrt_price_limit_x96<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            7,
-            ::sessionkit::params::WordType::Uint(160),
-            "params_sqrt_price_limit_x96",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<SwapRouter::exactInputSingleCall> {
+        /// `params.tokenIn` (`address`, word 0).
+        params_token_in: address = 0;
+        /// `params.tokenOut` (`address`, word 1).
+        params_token_out: address = 1;
+        /// `params.fee` (`uint24`, word 2).
+        params_fee: uint<24> = 2;
+        /// `params.recipient` (`address`, word 3).
+        params_recipient: address = 3;
+        /// `params.deadline` (`uint256`, word 4).
+        params_deadline: uint<256> = 4;
+        /// `params.amountIn` (`uint256`, word 5).
+        params_amount_in: uint<256> = 5;
+        /// `params.amountOutMinimum` (`uint256`, word 6).
+        params_amount_out_minimum: uint<256> = 6;
+        /// `params.sqrtPriceLimitX96` (`uint160`, word 7).
+        params_sqrt_price_limit_x96: uint<160> = 7;
     }
 }
 
@@ -189,102 +112,24 @@ pub fn exact_output() -> CallPolicyBuilder<SwapRouter::exactOutputCall> {
 pub fn exact_output_single() -> CallPolicyBuilder<SwapRouter::exactOutputSingleCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<SwapRouter::exactOutputSingleCall> {
-    /// `params.tokenIn` (`address`, word 0).
-    pub fn params_token_in<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            0,
-            ::sessionkit::params::WordType::Address,
-            "params_token_in",
-            constraint,
-        )
-    }
-    /// `params.tokenOut` (`address`, word 1).
-    pub fn params_token_out<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Address,
-            "params_token_out",
-            constraint,
-        )
-    }
-    /// `params.fee` (`uint24`, word 2).
-    pub fn params_fee<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            2,
-            ::sessionkit::params::WordType::Uint(24),
-            "params_fee",
-            constraint,
-        )
-    }
-    /// `params.recipient` (`address`, word 3).
-    pub fn params_recipient<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            3,
-            ::sessionkit::params::WordType::Address,
-            "params_recipient",
-            constraint,
-        )
-    }
-    /// `params.deadline` (`uint256`, word 4).
-    pub fn params_deadline<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            4,
-            ::sessionkit::params::WordType::Uint(256),
-            "params_deadline",
-            constraint,
-        )
-    }
-    /// `params.amountOut` (`uint256`, word 5).
-    pub fn params_amount_out<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            5,
-            ::sessionkit::params::WordType::Uint(256),
-            "params_amount_out",
-            constraint,
-        )
-    }
-    /// `params.amountInMaximum` (`uint256`, word 6).
-    pub fn params_amount_in_maximum<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            6,
-            ::sessionkit::params::WordType::Uint(256),
-            "params_amount_in_maximum",
-            constraint,
-        )
-    }
-    /// `params.sqrtPriceLimitX96` (`uint160`, word 7).
-    pub fn params_sqrt_price_limit_x96<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            7,
-            ::sessionkit::params::WordType::Uint(160),
-            "params_sqrt_price_limit_x96",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<SwapRouter::exactOutputSingleCall> {
+        /// `params.tokenIn` (`address`, word 0).
+        params_token_in: address = 0;
+        /// `params.tokenOut` (`address`, word 1).
+        params_token_out: address = 1;
+        /// `params.fee` (`uint24`, word 2).
+        params_fee: uint<24> = 2;
+        /// `params.recipient` (`address`, word 3).
+        params_recipient: address = 3;
+        /// `params.deadline` (`uint256`, word 4).
+        params_deadline: uint<256> = 4;
+        /// `params.amountOut` (`uint256`, word 5).
+        params_amount_out: uint<256> = 5;
+        /// `params.amountInMaximum` (`uint256`, word 6).
+        params_amount_in_maximum: uint<256> = 6;
+        /// `params.sqrtPriceLimitX96` (`uint160`, word 7).
+        params_sqrt_price_limit_x96: uint<160> = 7;
     }
 }
 
@@ -312,68 +157,20 @@ pub fn refund_eth() -> CallPolicyBuilder<SwapRouter::refundETHCall> {
 pub fn self_permit() -> CallPolicyBuilder<SwapRouter::selfPermitCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<SwapRouter::selfPermitCall> {
-    /// `token` (`address`, word 0).
-    pub fn token<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Address, "token", constraint)
-    }
-    /// `value` (`uint256`, word 1).
-    pub fn value<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Uint(256),
-            "value",
-            constraint,
-        )
-    }
-    /// `deadline` (`uint256`, word 2).
-    pub fn deadline<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            2,
-            ::sessionkit::params::WordType::Uint(256),
-            "deadline",
-            constraint,
-        )
-    }
-    /// `v` (`uint8`, word 3).
-    pub fn v<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(3, ::sessionkit::params::WordType::Uint(8), "v", constraint)
-    }
-    /// `r` (`bytes32`, word 4).
-    pub fn r<V: ::sessionkit::typed::BytesValue<32>>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            4,
-            ::sessionkit::params::WordType::FixedBytes(32),
-            "r",
-            constraint,
-        )
-    }
-    /// `s` (`bytes32`, word 5).
-    pub fn s<V: ::sessionkit::typed::BytesValue<32>>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            5,
-            ::sessionkit::params::WordType::FixedBytes(32),
-            "s",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<SwapRouter::selfPermitCall> {
+        /// `token` (`address`, word 0).
+        token: address = 0;
+        /// `value` (`uint256`, word 1).
+        value: uint<256> = 1;
+        /// `deadline` (`uint256`, word 2).
+        deadline: uint<256> = 2;
+        /// `v` (`uint8`, word 3).
+        v: uint<8> = 3;
+        /// `r` (`bytes32`, word 4).
+        r: bytes<32> = 4;
+        /// `s` (`bytes32`, word 5).
+        s: bytes<32> = 5;
     }
 }
 
@@ -388,68 +185,20 @@ impl CallPolicyBuilder<SwapRouter::selfPermitCall> {
 pub fn self_permit_allowed() -> CallPolicyBuilder<SwapRouter::selfPermitAllowedCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<SwapRouter::selfPermitAllowedCall> {
-    /// `token` (`address`, word 0).
-    pub fn token<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Address, "token", constraint)
-    }
-    /// `nonce` (`uint256`, word 1).
-    pub fn nonce<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Uint(256),
-            "nonce",
-            constraint,
-        )
-    }
-    /// `expiry` (`uint256`, word 2).
-    pub fn expiry<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            2,
-            ::sessionkit::params::WordType::Uint(256),
-            "expiry",
-            constraint,
-        )
-    }
-    /// `v` (`uint8`, word 3).
-    pub fn v<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(3, ::sessionkit::params::WordType::Uint(8), "v", constraint)
-    }
-    /// `r` (`bytes32`, word 4).
-    pub fn r<V: ::sessionkit::typed::BytesValue<32>>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            4,
-            ::sessionkit::params::WordType::FixedBytes(32),
-            "r",
-            constraint,
-        )
-    }
-    /// `s` (`bytes32`, word 5).
-    pub fn s<V: ::sessionkit::typed::BytesValue<32>>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            5,
-            ::sessionkit::params::WordType::FixedBytes(32),
-            "s",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<SwapRouter::selfPermitAllowedCall> {
+        /// `token` (`address`, word 0).
+        token: address = 0;
+        /// `nonce` (`uint256`, word 1).
+        nonce: uint<256> = 1;
+        /// `expiry` (`uint256`, word 2).
+        expiry: uint<256> = 2;
+        /// `v` (`uint8`, word 3).
+        v: uint<8> = 3;
+        /// `r` (`bytes32`, word 4).
+        r: bytes<32> = 4;
+        /// `s` (`bytes32`, word 5).
+        s: bytes<32> = 5;
     }
 }
 
@@ -461,73 +210,23 @@ impl CallPolicyBuilder<SwapRouter::selfPermitAllowedCall> {
 /// - `v` (`uint8`), word 3: `v`
 /// - `r` (`bytes32`), word 4: `r`
 /// - `s` (`bytes32`), word 5: `s`
-pub fn self_permit_allowed_if_necessary() -> CallPolicyBuilder<
-    SwapRouter::selfPermitAllowedIfNecessaryCall,
-> {
+pub fn self_permit_allowed_if_necessary() -> CallPolicyBuilder<SwapRouter::selfPermitAllowedIfNecessaryCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<SwapRouter::selfPermitAllowedIfNecessaryCall> {
-    /// `token` (`address`, word 0).
-    pub fn token<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Address, "token", constraint)
-    }
-    /// `nonce` (`uint256`, word 1).
-    pub fn nonce<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Uint(256),
-            "nonce",
-            constraint,
-        )
-    }
-    /// `expiry` (`uint256`, word 2).
-    pub fn expiry<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            2,
-            ::sessionkit::params::WordType::Uint(256),
-            "expiry",
-            constraint,
-        )
-    }
-    /// `v` (`uint8`, word 3).
-    pub fn v<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(3, ::sessionkit::params::WordType::Uint(8), "v", constraint)
-    }
-    /// `r` (`bytes32`, word 4).
-    pub fn r<V: ::sessionkit::typed::BytesValue<32>>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            4,
-            ::sessionkit::params::WordType::FixedBytes(32),
-            "r",
-            constraint,
-        )
-    }
-    /// `s` (`bytes32`, word 5).
-    pub fn s<V: ::sessionkit::typed::BytesValue<32>>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            5,
-            ::sessionkit::params::WordType::FixedBytes(32),
-            "s",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<SwapRouter::selfPermitAllowedIfNecessaryCall> {
+        /// `token` (`address`, word 0).
+        token: address = 0;
+        /// `nonce` (`uint256`, word 1).
+        nonce: uint<256> = 1;
+        /// `expiry` (`uint256`, word 2).
+        expiry: uint<256> = 2;
+        /// `v` (`uint8`, word 3).
+        v: uint<8> = 3;
+        /// `r` (`bytes32`, word 4).
+        r: bytes<32> = 4;
+        /// `s` (`bytes32`, word 5).
+        s: bytes<32> = 5;
     }
 }
 
@@ -539,73 +238,23 @@ impl CallPolicyBuilder<SwapRouter::selfPermitAllowedIfNecessaryCall> {
 /// - `v` (`uint8`), word 3: `v`
 /// - `r` (`bytes32`), word 4: `r`
 /// - `s` (`bytes32`), word 5: `s`
-pub fn self_permit_if_necessary() -> CallPolicyBuilder<
-    SwapRouter::selfPermitIfNecessaryCall,
-> {
+pub fn self_permit_if_necessary() -> CallPolicyBuilder<SwapRouter::selfPermitIfNecessaryCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<SwapRouter::selfPermitIfNecessaryCall> {
-    /// `token` (`address`, word 0).
-    pub fn token<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Address, "token", constraint)
-    }
-    /// `value` (`uint256`, word 1).
-    pub fn value<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Uint(256),
-            "value",
-            constraint,
-        )
-    }
-    /// `deadline` (`uint256`, word 2).
-    pub fn deadline<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            2,
-            ::sessionkit::params::WordType::Uint(256),
-            "deadline",
-            constraint,
-        )
-    }
-    /// `v` (`uint8`, word 3).
-    pub fn v<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(3, ::sessionkit::params::WordType::Uint(8), "v", constraint)
-    }
-    /// `r` (`bytes32`, word 4).
-    pub fn r<V: ::sessionkit::typed::BytesValue<32>>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            4,
-            ::sessionkit::params::WordType::FixedBytes(32),
-            "r",
-            constraint,
-        )
-    }
-    /// `s` (`bytes32`, word 5).
-    pub fn s<V: ::sessionkit::typed::BytesValue<32>>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            5,
-            ::sessionkit::params::WordType::FixedBytes(32),
-            "s",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<SwapRouter::selfPermitIfNecessaryCall> {
+        /// `token` (`address`, word 0).
+        token: address = 0;
+        /// `value` (`uint256`, word 1).
+        value: uint<256> = 1;
+        /// `deadline` (`uint256`, word 2).
+        deadline: uint<256> = 2;
+        /// `v` (`uint8`, word 3).
+        v: uint<8> = 3;
+        /// `r` (`bytes32`, word 4).
+        r: bytes<32> = 4;
+        /// `s` (`bytes32`, word 5).
+        s: bytes<32> = 5;
     }
 }
 
@@ -617,37 +266,14 @@ impl CallPolicyBuilder<SwapRouter::selfPermitIfNecessaryCall> {
 pub fn sweep_token() -> CallPolicyBuilder<SwapRouter::sweepTokenCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<SwapRouter::sweepTokenCall> {
-    /// `token` (`address`, word 0).
-    pub fn token<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Address, "token", constraint)
-    }
-    /// `amountMinimum` (`uint256`, word 1).
-    pub fn amount_minimum<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Uint(256),
-            "amount_minimum",
-            constraint,
-        )
-    }
-    /// `recipient` (`address`, word 2).
-    pub fn recipient<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            2,
-            ::sessionkit::params::WordType::Address,
-            "recipient",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<SwapRouter::sweepTokenCall> {
+        /// `token` (`address`, word 0).
+        token: address = 0;
+        /// `amountMinimum` (`uint256`, word 1).
+        amount_minimum: uint<256> = 1;
+        /// `recipient` (`address`, word 2).
+        recipient: address = 2;
     }
 }
 
@@ -661,61 +287,18 @@ impl CallPolicyBuilder<SwapRouter::sweepTokenCall> {
 pub fn sweep_token_with_fee() -> CallPolicyBuilder<SwapRouter::sweepTokenWithFeeCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<SwapRouter::sweepTokenWithFeeCall> {
-    /// `token` (`address`, word 0).
-    pub fn token<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(0, ::sessionkit::params::WordType::Address, "token", constraint)
-    }
-    /// `amountMinimum` (`uint256`, word 1).
-    pub fn amount_minimum<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Uint(256),
-            "amount_minimum",
-            constraint,
-        )
-    }
-    /// `recipient` (`address`, word 2).
-    pub fn recipient<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            2,
-            ::sessionkit::params::WordType::Address,
-            "recipient",
-            constraint,
-        )
-    }
-    /// `feeBips` (`uint256`, word 3).
-    pub fn fee_bips<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            3,
-            ::sessionkit::params::WordType::Uint(256),
-            "fee_bips",
-            constraint,
-        )
-    }
-    /// `feeRecipient` (`address`, word 4).
-    pub fn fee_recipient<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            4,
-            ::sessionkit::params::WordType::Address,
-            "fee_recipient",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<SwapRouter::sweepTokenWithFeeCall> {
+        /// `token` (`address`, word 0).
+        token: address = 0;
+        /// `amountMinimum` (`uint256`, word 1).
+        amount_minimum: uint<256> = 1;
+        /// `recipient` (`address`, word 2).
+        recipient: address = 2;
+        /// `feeBips` (`uint256`, word 3).
+        fee_bips: uint<256> = 3;
+        /// `feeRecipient` (`address`, word 4).
+        fee_recipient: address = 4;
     }
 }
 
@@ -724,35 +307,15 @@ impl CallPolicyBuilder<SwapRouter::sweepTokenWithFeeCall> {
 /// - `amount0Delta` (`int256`), word 0: `amount0_delta`
 /// - `amount1Delta` (`int256`), word 1: `amount1_delta`
 /// - `_data` (`bytes`), word 2, dynamic (an offset): no method
-pub fn uniswap_v3_swap_callback() -> CallPolicyBuilder<
-    SwapRouter::uniswapV3SwapCallbackCall,
-> {
+pub fn uniswap_v3_swap_callback() -> CallPolicyBuilder<SwapRouter::uniswapV3SwapCallbackCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<SwapRouter::uniswapV3SwapCallbackCall> {
-    /// `amount0Delta` (`int256`, word 0).
-    pub fn amount0_delta<V: ::sessionkit::typed::IntValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            0,
-            ::sessionkit::params::WordType::Int(256),
-            "amount0_delta",
-            constraint,
-        )
-    }
-    /// `amount1Delta` (`int256`, word 1).
-    pub fn amount1_delta<V: ::sessionkit::typed::IntValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Int(256),
-            "amount1_delta",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<SwapRouter::uniswapV3SwapCallbackCall> {
+        /// `amount0Delta` (`int256`, word 0).
+        amount0_delta: int<256> = 0;
+        /// `amount1Delta` (`int256`, word 1).
+        amount1_delta: int<256> = 1;
     }
 }
 
@@ -763,30 +326,12 @@ impl CallPolicyBuilder<SwapRouter::uniswapV3SwapCallbackCall> {
 pub fn unwrap_weth9() -> CallPolicyBuilder<SwapRouter::unwrapWETH9Call> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<SwapRouter::unwrapWETH9Call> {
-    /// `amountMinimum` (`uint256`, word 0).
-    pub fn amount_minimum<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            0,
-            ::sessionkit::params::WordType::Uint(256),
-            "amount_minimum",
-            constraint,
-        )
-    }
-    /// `recipient` (`address`, word 1).
-    pub fn recipient<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Address,
-            "recipient",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<SwapRouter::unwrapWETH9Call> {
+        /// `amountMinimum` (`uint256`, word 0).
+        amount_minimum: uint<256> = 0;
+        /// `recipient` (`address`, word 1).
+        recipient: address = 1;
     }
 }
 
@@ -799,54 +344,15 @@ impl CallPolicyBuilder<SwapRouter::unwrapWETH9Call> {
 pub fn unwrap_weth9_with_fee() -> CallPolicyBuilder<SwapRouter::unwrapWETH9WithFeeCall> {
     CallPolicyBuilder::new()
 }
-impl CallPolicyBuilder<SwapRouter::unwrapWETH9WithFeeCall> {
-    /// `amountMinimum` (`uint256`, word 0).
-    pub fn amount_minimum<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            0,
-            ::sessionkit::params::WordType::Uint(256),
-            "amount_minimum",
-            constraint,
-        )
-    }
-    /// `recipient` (`address`, word 1).
-    pub fn recipient<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            1,
-            ::sessionkit::params::WordType::Address,
-            "recipient",
-            constraint,
-        )
-    }
-    /// `feeBips` (`uint256`, word 2).
-    pub fn fee_bips<V: ::sessionkit::typed::UintValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            2,
-            ::sessionkit::params::WordType::Uint(256),
-            "fee_bips",
-            constraint,
-        )
-    }
-    /// `feeRecipient` (`address`, word 3).
-    pub fn fee_recipient<V: ::sessionkit::typed::AddressValue>(
-        self,
-        constraint: ::sessionkit::typed::ParamConstraint<V>,
-    ) -> Self {
-        self.with_param(
-            3,
-            ::sessionkit::params::WordType::Address,
-            "fee_recipient",
-            constraint,
-        )
+::sessionkit::call_policy_params! {
+    CallPolicyBuilder<SwapRouter::unwrapWETH9WithFeeCall> {
+        /// `amountMinimum` (`uint256`, word 0).
+        amount_minimum: uint<256> = 0;
+        /// `recipient` (`address`, word 1).
+        recipient: address = 1;
+        /// `feeBips` (`uint256`, word 2).
+        fee_bips: uint<256> = 2;
+        /// `feeRecipient` (`address`, word 3).
+        fee_recipient: address = 3;
     }
 }
-
