@@ -14,6 +14,9 @@ pub enum Source {
         /// The module the ABI was given for.
         module: String,
     },
+    /// sessionkit's own account, the artifact this crate ships
+    /// ([`contracts::session_account::ARTIFACT`](crate::contracts::session_account::ARTIFACT)).
+    Bundled,
 }
 
 impl Source {
@@ -26,6 +29,7 @@ impl Source {
                 |n| n.to_string_lossy().into_owned(),
             ),
             Source::Memory { .. } => "an in-memory ABI".to_owned(),
+            Source::Bundled => "sessionkit's bundled account".to_owned(),
         }
     }
 }
@@ -35,6 +39,11 @@ impl fmt::Display for Source {
         match self {
             Source::File(path) => write!(f, "{}", path.display()),
             Source::Memory { module } => write!(f, "in-memory ABI of module `{module}`"),
+            Source::Bundled => write!(
+                f,
+                "sessionkit {}'s bundled account (artifacts/SessionAccount.json)",
+                env!("CARGO_PKG_VERSION")
+            ),
         }
     }
 }

@@ -112,6 +112,14 @@ impl Generator {
         self
     }
 
+    /// The account ABI of sessionkit's own account, from the artifact this crate ships
+    /// ([`contracts::session_account::ARTIFACT`](crate::contracts::session_account::ARTIFACT)):
+    /// no file to copy into the project, and the bindings carry its bytecode.
+    pub fn bundled_account(mut self) -> Self {
+        self.account = Some(AbiInput::Bundled);
+        self
+    }
+
     /// The account module's name (default `account`).
     pub fn account_module(mut self, name: impl Into<String>) -> Self {
         self.account_module = name.into();
@@ -403,6 +411,10 @@ impl Generator {
                 AbiInput::Json(abi) => {
                     add(b"json");
                     add(serde_json::to_string(abi).unwrap_or_default().as_bytes());
+                }
+                AbiInput::Bundled => {
+                    add(b"bundled");
+                    add(crate::contracts::session_account::ARTIFACT.as_bytes());
                 }
             }
         }

@@ -15,6 +15,8 @@ use crate::params::is_plain_ident;
 pub(crate) enum AbiInput {
     Path(PathBuf),
     Json(Box<JsonAbi>),
+    /// sessionkit's own account artifact.
+    Bundled,
 }
 
 /// An ABI read and named.
@@ -47,13 +49,14 @@ impl AbiInput {
             AbiInput::Json(_) => Source::Memory {
                 module: module.to_string(),
             },
+            AbiInput::Bundled => Source::Bundled,
         }
     }
 
     pub fn path(&self) -> Option<&Path> {
         match self {
             AbiInput::Path(path) => Some(path),
-            AbiInput::Json(_) => None,
+            AbiInput::Json(_) | AbiInput::Bundled => None,
         }
     }
 
@@ -73,10 +76,16 @@ impl AbiInput {
                 (abi, creation, deployed)
             }
             AbiInput::Json(abi) => ((**abi).clone(), None, None),
+            AbiInput::Bundled => {
+                let text = crate::contracts::session_account::ARTIFACT.as_bytes();
+                let (creation, deployed) = artifact_bytecode(text);
+                (parse_abi(text, &source)?, creation, deployed)
+            }
         };
-        let contract = match contract {
-            Some(name) => name.to_string(),
-            None => default_contract_name(self.path(), module),
+        let contract = match (contract, self) {
+            (Some(name), _) => name.to_string(),
+            (None, AbiInput::Bundled) => "SessionAccount".to_string(),
+            (None, _) => default_contract_name(self.path(), module),
         };
         if !is_plain_ident(&contract) || contract.contains('$') {
             return Err(Error::InvalidContractName {

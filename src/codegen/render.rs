@@ -1,4 +1,6 @@
-//! Rendering: the embedded handlebars templates (strict, no escaping), then `syn` + `prettyplease`.
+//! Rendering: the embedded handlebars templates (strict, no escaping), each output checked by
+//! parsing it with `syn`; the index is formatted with `prettyplease`, module files keep the
+//! templates' layout.
 
 use std::sync::OnceLock;
 

@@ -75,3 +75,15 @@ fn an_artifact_with_bytecode_gives_bindings_that_can_deploy() {
     );
     assert!(text.contains("deployed_bytecode = \"0x"));
 }
+
+#[test]
+fn the_bundled_account_is_the_committed_artifact() {
+    let bundled = Generator::new().bundled_account().render().unwrap();
+    let from_file = Generator::new()
+        .account_abi(common::session_account())
+        .render()
+        .unwrap();
+    assert_eq!(bundled["account.rs"], from_file["account.rs"]);
+    assert!(bundled["account.rs"].contains("interface SessionAccount"));
+    assert!(bundled["account.rs"].contains("deployed_bytecode = \"0x"));
+}
