@@ -1,12 +1,14 @@
 //! A client for one smart EOA: upgrade it with EIP-7702, grant and revoke session keys, read
 //! their state, and execute as the owner, as a session key, or through a gas sponsor.
 //!
-//! The client holds no keys: each operation takes the key that signs it, and builds, signs
-//! and sends its own transaction over any alloy provider (no wallet filler needed; nonces are
-//! read fresh for every transaction). Before sending, it estimates the transaction, so a call
-//! the account would refuse fails with the typed [`Error`] (decoded from the revert data,
-//! with the policy involved when the simulator can tell) instead of a mined failure; an
-//! account that is not delegated is detected from its code before anything is sent.
+//! The client holds no keys: each operation takes the key that signs it, any alloy signer
+//! ([`AnySigner`]: a local key, a keystore, a KMS or hardware signer that answers
+//! asynchronously), and builds, signs and sends its own transaction over any alloy provider (no
+//! wallet filler needed; nonces are read fresh for every transaction). Before sending, it
+//! estimates the transaction, so a call the account would refuse fails with the typed
+//! [`Error`] (decoded from the revert data, with the policy involved when the simulator can
+//! tell) instead of a mined failure; an account that is not delegated is detected from its code
+//! before anything is sent.
 //!
 //! ```no_run
 //! # async fn demo(provider: alloy::providers::DynProvider, implementation: alloy::primitives::Address) -> Result<(), sessionkit::Error> {
@@ -22,7 +24,7 @@
 //! let bob = address!("0x4444444444444444444444444444444444444444");
 //!
 //! let eoa = SmartEoa::new(provider, owner.address(), implementation).await?;
-//! eoa.upgrade(&owner, None).await?; // the EOA's own type-4 transaction
+//! eoa.upgrade(&owner).await?; // the EOA's own type-4 transaction
 //! let spec = SessionSpec::builder(session_key.address())
 //!     .expires_in(Duration::from_secs(3600))
 //!     .transfer(TransferPolicy::new(bob).max_value_per_use(U256::from(1_000)))
@@ -35,30 +37,29 @@
 
 use std::time::{Duration, Instant};
 
-use alloy::consensus::TxEnvelope;
 use alloy::eips::eip2718::Encodable2718;
-use alloy::eips::eip7702::{Authorization, SignedAuthorization};
+use alloy::eips::eip7702::SignedAuthorization;
 use alloy::eips::BlockNumberOrTag;
-use alloy::network::{
-    Ethereum, EthereumWallet, NetworkTransactionBuilder, TransactionBuilder, TransactionBuilder7702,
-};
-use alloy::primitives::{Address, Bytes, B256, U256};
+use alloy::network::{TransactionBuilder, TransactionBuilder7702};
+use alloy::primitives::{Address, Bytes, B256};
 use alloy::providers::Provider;
 use alloy::rpc::types::{TransactionReceipt, TransactionRequest};
-use alloy::signers::local::PrivateKeySigner;
-use alloy::signers::SignerSync;
 use alloy::sol_types::SolCall;
 use alloy::transports::TransportError;
 
+use crate::abi::{self, execute_call, wrapped_calls};
 use crate::call::Call;
-use crate::contracts::SessionAccount;
+use crate::contracts::{SessionAccount, SessionLib};
 use crate::error::{Error, RevertContext};
 use crate::policy::SessionSpec;
-use crate::signing;
-use crate::simulator::{self, Counter, LimitId, SessionState, Usage};
+use crate::signing::{self, AnySigner};
+use crate::simulator::{self, SessionState, Usage};
 
 /// The code prefix of an EIP-7702 delegation (`0xef0100 ‖ implementation`).
 pub const DELEGATION_PREFIX: [u8; 3] = [0xef, 0x01, 0x00];
+
+/// How long the client waits for a receipt unless told otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What an address's code says about its delegation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,8 +77,10 @@ impl Delegation {
     pub fn from_code(code: &[u8]) -> Self {
         if code.is_empty() {
             Delegation::None
-        } else if code.len() == 23 && code[..3] == DELEGATION_PREFIX {
-            Delegation::To(Address::from_slice(&code[3..]))
+        } else if code.len() == DELEGATION_PREFIX.len() + Address::len_bytes()
+            && code[..DELEGATION_PREFIX.len()] == DELEGATION_PREFIX
+        {
+            Delegation::To(Address::from_slice(&code[DELEGATION_PREFIX.len()..]))
         } else {
             Delegation::Contract
         }
@@ -107,7 +110,7 @@ pub struct SessionInfo {
     pub state: SessionState,
 }
 
-/// One smart EOA (or deployed account) on one chain, driven through `provider`.
+/// One smart EOA (or factory-deployed account) on one chain, driven through `provider`.
 #[derive(Debug, Clone)]
 pub struct SmartEoa<P> {
     provider: P,
@@ -134,11 +137,11 @@ impl<P: Provider + Clone> SmartEoa<P> {
             account,
             implementation,
             chain_id,
-            timeout: Duration::from_secs(30),
+            timeout: DEFAULT_TIMEOUT,
         })
     }
 
-    /// How long to wait for a receipt (default 30 s).
+    /// How long to wait for a receipt (default [`DEFAULT_TIMEOUT`]).
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -199,46 +202,58 @@ impl<P: Provider + Clone> SmartEoa<P> {
 
     /// Signs an EIP-7702 authorization delegating `owner`'s EOA to the implementation, valid
     /// at the EOA's nonce `nonce`.
-    pub fn authorization(
+    pub async fn authorization(
         &self,
-        owner: &PrivateKeySigner,
+        owner: &(impl AnySigner + ?Sized),
         nonce: u64,
     ) -> Result<SignedAuthorization, Error> {
-        let auth = Authorization {
-            chain_id: U256::from(self.chain_id),
-            address: self.implementation,
-            nonce,
-        };
-        let signature = owner
-            .sign_hash_sync(&auth.signature_hash())
-            .map_err(|e| Error::Rpc {
-                action: "signing the 7702 authorization".into(),
-                message: e.to_string(),
-            })?;
-        Ok(auth.into_signed(signature))
+        signing::sign_authorization(owner, self.chain_id, self.implementation, nonce)
+            .await
+            .map_err(sign("signing the 7702 authorization"))
     }
 
-    /// Delegates the EOA to the implementation with a type-4 transaction: the EOA's own when
-    /// `sponsor` is `None` (authorization nonce = transaction nonce + 1), else the sponsor's,
-    /// who pays the gas (authorization nonce = the EOA's current nonce).
-    pub async fn upgrade(
+    /// Delegates the EOA to the implementation with its own type-4 transaction (the
+    /// authorization's nonce is the transaction's nonce + 1).
+    pub async fn upgrade(&self, owner: &(impl AnySigner + ?Sized)) -> Result<Sent, Error> {
+        self.check_owner_key(owner, "upgrading the account")?;
+        let eoa_nonce = self.nonce(self.account).await?;
+        let auth = self.authorization(owner, eoa_nonce + 1).await?;
+        self.send_authorization(owner, auth).await
+    }
+
+    /// Delegates the EOA to the implementation with a type-4 transaction of `sponsor`, who pays
+    /// the gas (the authorization's nonce is the EOA's current nonce).
+    pub async fn upgrade_sponsored(
         &self,
-        owner: &PrivateKeySigner,
-        sponsor: Option<&PrivateKeySigner>,
+        owner: &(impl AnySigner + ?Sized),
+        sponsor: &(impl AnySigner + ?Sized),
     ) -> Result<Sent, Error> {
-        if owner.address() != self.account {
-            return Err(Error::InvalidSignature {
+        self.check_owner_key(owner, "upgrading the account")?;
+        let eoa_nonce = self.nonce(self.account).await?;
+        let auth = self.authorization(owner, eoa_nonce).await?;
+        self.send_authorization(sponsor, auth).await
+    }
+
+    fn check_owner_key(
+        &self,
+        owner: &(impl AnySigner + ?Sized),
+        action: &str,
+    ) -> Result<(), Error> {
+        if owner.signer_address() != self.account {
+            return Err(Error::WrongKey {
+                action: action.to_owned(),
                 account: self.account,
-                expected: Some(self.account),
-                recovered: owner.address(),
+                given: owner.signer_address(),
             });
         }
-        let eoa_nonce = self.nonce(self.account).await?;
-        let (sender, auth_nonce) = match sponsor {
-            None => (owner, eoa_nonce + 1),
-            Some(sponsor) => (sponsor, eoa_nonce),
-        };
-        let auth = self.authorization(owner, auth_nonce)?;
+        Ok(())
+    }
+
+    async fn send_authorization(
+        &self,
+        sender: &(impl AnySigner + ?Sized),
+        auth: SignedAuthorization,
+    ) -> Result<Sent, Error> {
         let tx = TransactionRequest::default()
             .with_to(self.account)
             .with_authorization_list(vec![auth]);
@@ -268,14 +283,15 @@ impl<P: Provider + Clone> SmartEoa<P> {
     /// chain's time first.
     pub async fn grant(
         &self,
-        owner: &PrivateKeySigner,
+        owner: &(impl AnySigner + ?Sized),
         spec: &SessionSpec,
-        sender: &PrivateKeySigner,
+        sender: &(impl AnySigner + ?Sized),
     ) -> Result<Sent, Error> {
         self.ensure_delegated().await?;
         spec.validate(self.timestamp().await?)?;
         let signature = signing::sign_session(owner, spec, self.chain_id, self.account)
-            .map_err(sign_error("signing the session"))?;
+            .await
+            .map_err(sign("signing the session"))?;
         let call = SessionAccount::createSessionWithSigCall {
             sessionSpec: spec.into(),
             signature,
@@ -290,7 +306,11 @@ impl<P: Provider + Clone> SmartEoa<P> {
     }
 
     /// Revokes `signer`'s session at once (the owner's own transaction to the account).
-    pub async fn revoke(&self, owner: &PrivateKeySigner, signer: Address) -> Result<Sent, Error> {
+    pub async fn revoke(
+        &self,
+        owner: &(impl AnySigner + ?Sized),
+        signer: Address,
+    ) -> Result<Sent, Error> {
         self.ensure_delegated().await?;
         let call = SessionAccount::revokeSessionCall { signer };
         let ctx = RevertContext {
@@ -305,7 +325,7 @@ impl<P: Provider + Clone> SmartEoa<P> {
     /// Runs `calls` as the owner (the EOA's own transaction to itself).
     pub async fn execute_as_owner(
         &self,
-        owner: &PrivateKeySigner,
+        owner: &(impl AnySigner + ?Sized),
         calls: &[Call],
     ) -> Result<Sent, Error> {
         self.ensure_delegated().await?;
@@ -322,13 +342,13 @@ impl<P: Provider + Clone> SmartEoa<P> {
     /// the account, as a server holding the key would.
     pub async fn execute_as_session(
         &self,
-        session_key: &PrivateKeySigner,
+        session_key: &(impl AnySigner + ?Sized),
         calls: &[Call],
     ) -> Result<Sent, Error> {
         self.ensure_delegated().await?;
         let call = execute_call(calls);
         let tx = self.tx_for(&call);
-        let from = session_key.address();
+        let from = session_key.signer_address();
         match self.estimate(from, &tx).await {
             Ok(gas) => {
                 self.sign_and_send(session_key, tx, gas, "executing as session key")
@@ -345,8 +365,8 @@ impl<P: Provider + Clone> SmartEoa<P> {
     /// the same transaction also delegates a not-yet-delegated EOA.
     pub async fn execute_with_sig(
         &self,
-        signer: &PrivateKeySigner,
-        sponsor: &PrivateKeySigner,
+        signer: &(impl AnySigner + ?Sized),
+        sponsor: &(impl AnySigner + ?Sized),
         calls: &[Call],
         uid: Option<B256>,
         authorization: Option<SignedAuthorization>,
@@ -357,32 +377,34 @@ impl<P: Provider + Clone> SmartEoa<P> {
         let uid = uid.unwrap_or_else(B256::random);
         let signature =
             signing::sign_wrapped_calls(signer, calls, uid, self.chain_id, self.account)
-                .map_err(sign_error("signing the wrapped calls"))?;
+                .await
+                .map_err(sign("signing the wrapped calls"))?;
         let call = SessionAccount::executeWithSigCall {
-            wrappedCalls: signing::wrapped_calls(calls, uid),
+            wrappedCalls: wrapped_calls(calls, uid),
             signature,
         };
         let mut tx = self.tx_for(&call);
         if let Some(auth) = authorization {
             tx = tx.with_authorization_list(vec![auth]);
         }
-        match self.estimate(sponsor.address(), &tx).await {
+        match self.estimate(sponsor.signer_address(), &tx).await {
             Ok(gas) => {
                 self.sign_and_send(sponsor, tx, gas, "executing with signature")
                     .await
             }
             Err(EstimateError::Revert(data)) => {
-                if signer.address() == self.account {
+                let signer = signer.signer_address();
+                if signer == self.account {
                     Err(Error::from_revert(
                         &data,
                         &RevertContext {
                             account: self.account,
-                            expected_signer: Some(signer.address()),
+                            expected_signer: Some(signer),
                             ..Default::default()
                         },
                     ))
                 } else {
-                    Err(self.session_error(&data, signer.address(), calls).await)
+                    Err(self.session_error(&data, signer, calls).await)
                 }
             }
             Err(EstimateError::Other(e)) => Err(rpc("executing with signature")(e)),
@@ -391,30 +413,36 @@ impl<P: Provider + Clone> SmartEoa<P> {
 
     /// `signer`'s session (spec as stored and remaining limits), or `None` if it has none.
     pub async fn session(&self, signer: Address) -> Result<Option<SessionInfo>, Error> {
-        let expires_at = self.expires_at(signer).await?;
+        self.ensure_delegated().await?;
+        let expires_at = self.expires_at_unchecked(signer).await?;
         if expires_at == 0 {
             return Ok(None);
         }
         let wildcard = self
-            .view(SessionAccount::isWildcardSignerCall { signer })
+            .view_unchecked(SessionAccount::isWildcardSignerCall { signer })
             .await?;
         let calls = self
-            .view(SessionAccount::getCallPoliciesForSignerCall { signer })
+            .view_unchecked(SessionAccount::getCallPoliciesForSignerCall { signer })
             .await?;
         let transfers = self
-            .view(SessionAccount::getTransferPoliciesForSignerCall { signer })
+            .view_unchecked(SessionAccount::getTransferPoliciesForSignerCall { signer })
             .await?;
-        let state = self.remaining(signer).await?;
+        let state = self.remaining_unchecked(signer).await?;
         Ok(Some(SessionInfo {
             spec: SessionSpec {
                 signer,
                 wildcard,
                 expires_at,
-                call_policies: calls.iter().map(signing::call_policy_from_abi).collect(),
+                call_policies: calls
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| abi::call_policy_from_abi(p, i))
+                    .collect::<Result<_, _>>()?,
                 transfer_policies: transfers
                     .iter()
-                    .map(signing::transfer_policy_from_abi)
-                    .collect(),
+                    .enumerate()
+                    .map(|(i, p)| abi::transfer_policy_from_abi(p, i))
+                    .collect::<Result<_, _>>()?,
                 uid: B256::ZERO,
             },
             state,
@@ -423,24 +451,35 @@ impl<P: Provider + Clone> SmartEoa<P> {
 
     /// `signer`'s expiry (0 when it has no session).
     pub async fn expires_at(&self, signer: Address) -> Result<u64, Error> {
+        self.ensure_delegated().await?;
+        self.expires_at_unchecked(signer).await
+    }
+
+    async fn expires_at_unchecked(&self, signer: Address) -> Result<u64, Error> {
         let v = self
-            .view(SessionAccount::getSessionExpirationForSignerCall { signer })
+            .view_unchecked(SessionAccount::getSessionExpirationForSignerCall { signer })
             .await?;
         Ok(u64::try_from(v).unwrap_or(u64::MAX))
     }
 
     /// Whether `signer` has a wildcard session.
     pub async fn is_wildcard(&self, signer: Address) -> Result<bool, Error> {
-        self.view(SessionAccount::isWildcardSignerCall { signer })
+        self.ensure_delegated().await?;
+        self.view_unchecked(SessionAccount::isWildcardSignerCall { signer })
             .await
     }
 
     /// What is left of each limit of `signer`'s session now.
     pub async fn remaining(&self, signer: Address) -> Result<SessionState, Error> {
+        self.ensure_delegated().await?;
+        self.remaining_unchecked(signer).await
+    }
+
+    async fn remaining_unchecked(&self, signer: Address) -> Result<SessionState, Error> {
         let s = self
-            .view(SessionAccount::getSessionStateForSignerCall { signer })
+            .view_unchecked(SessionAccount::getSessionStateForSignerCall { signer })
             .await?;
-        let convert = |v: &[crate::contracts::SessionLib::LimitState]| {
+        let convert = |v: &[SessionLib::LimitState]| {
             v.iter()
                 .map(|l| simulator::LimitState {
                     remaining: l.remaining,
@@ -463,25 +502,29 @@ impl<P: Provider + Clone> SmartEoa<P> {
     pub async fn usage(&self, spec: &SessionSpec) -> Result<Usage, Error> {
         let state = self.remaining(spec.signer).await?;
         let now = self.timestamp().await?;
-        Ok(usage_from_state(spec, &state, now))
+        Ok(simulator::usage_from_state(spec, &state, now))
     }
 
-    /// Runs a view of the account, checking first that it is delegated.
-    async fn view<C: SolCall>(&self, call: C) -> Result<C::Return, Error> {
-        self.ensure_delegated().await?;
+    /// Runs a view of the account (the caller has checked that it is delegated).
+    async fn view_unchecked<C: SolCall>(&self, call: C) -> Result<C::Return, Error> {
+        let action = || format!("reading {}", C::SIGNATURE);
         let data = self
             .provider
             .call(self.tx_for(&call))
             .await
-            .map_err(rpc(&format!("reading {}", C::SIGNATURE)))?;
-        C::abi_decode_returns(&data).map_err(|e| Error::Rpc {
-            action: format!("reading {}", C::SIGNATURE),
+            .map_err(|source| Error::Rpc {
+                action: action(),
+                source,
+            })?;
+        C::abi_decode_returns(&data).map_err(|e| Error::Unexpected {
+            action: action(),
             message: format!("unexpected return data: {e}"),
         })
     }
 
     /// The typed error for a session key's revert, with the simulator's account of which
-    /// policy, constraint and limit refused it when the simulator agrees with the chain.
+    /// policy, constraint and limit refused it when the simulator agrees with the chain: one
+    /// read of the session, then the simulator.
     async fn session_error(&self, data: &[u8], signer: Address, calls: &[Call]) -> Error {
         let mut ctx = RevertContext {
             account: self.account,
@@ -492,15 +535,16 @@ impl<P: Provider + Clone> SmartEoa<P> {
         if let Ok(Some(info)) = self.session(signer).await {
             ctx.expires_at = Some(info.spec.expires_at);
             if let Ok(now) = self.timestamp().await {
-                let usage = usage_from_state(&info.spec, &info.state, now);
-                // The estimate runs in the next block, at least a second later.
+                let usage = simulator::usage_from_state(&info.spec, &info.state, now);
+                // The estimate ran in a pending block whose time is not known here: the latest
+                // block's time or (usually) one second later.
                 for t in [now + 1, now] {
                     if let Some(denied) =
                         simulator::simulate(&info.spec, &usage, self.account, calls, t).denial()
                     {
-                        ctx.period = denied
+                        ctx.allowance_period = denied
                             .limit
-                            .and_then(|id| limit_of(&info.spec, id))
+                            .and_then(|id| simulator::limit_of(&info.spec, id))
                             .map(|l| l.period());
                         ctx.denied = Some(denied.clone());
                         break;
@@ -538,7 +582,7 @@ impl<P: Provider + Clone> SmartEoa<P> {
 
     async fn send_call(
         &self,
-        sender: &PrivateKeySigner,
+        sender: &(impl AnySigner + ?Sized),
         call: &impl SolCall,
         action: &str,
         ctx: RevertContext,
@@ -548,12 +592,12 @@ impl<P: Provider + Clone> SmartEoa<P> {
 
     async fn send(
         &self,
-        sender: &PrivateKeySigner,
+        sender: &(impl AnySigner + ?Sized),
         tx: TransactionRequest,
         action: &str,
         ctx: RevertContext,
     ) -> Result<Sent, Error> {
-        let gas = match self.estimate(sender.address(), &tx).await {
+        let gas = match self.estimate(sender.signer_address(), &tx).await {
             Ok(gas) => gas,
             Err(EstimateError::Revert(data)) => {
                 return Err(Error::from_revert(
@@ -571,7 +615,7 @@ impl<P: Provider + Clone> SmartEoa<P> {
 
     async fn sign_and_send(
         &self,
-        sender: &PrivateKeySigner,
+        sender: &(impl AnySigner + ?Sized),
         tx: TransactionRequest,
         gas: u64,
         action: &str,
@@ -594,76 +638,15 @@ enum EstimateError {
     Other(TransportError),
 }
 
-/// The `execute(calls)` call.
-pub fn execute_call(calls: &[Call]) -> SessionAccount::executeCall {
-    SessionAccount::executeCall {
-        calls: calls.iter().map(SessionAccount::Call::from).collect(),
-    }
-}
-
-/// The limit `id` of `spec`.
-pub fn limit_of(spec: &SessionSpec, id: LimitId) -> Option<&crate::policy::Limit> {
-    match id {
-        LimitId::CallValue(i) => spec.call_policies.get(i).map(|p| &p.value_limit),
-        LimitId::Constraint(i, k) => spec
-            .call_policies
-            .get(i)
-            .and_then(|p| p.constraints.get(k))
-            .map(|c| &c.limit),
-        LimitId::TransferValue(i) => spec.transfer_policies.get(i).map(|p| &p.value_limit),
-    }
-}
-
-/// Usage counters reconstructed from the remaining limits the account reports at `now`.
-pub fn usage_from_state(spec: &SessionSpec, state: &SessionState, now: u64) -> Usage {
-    use crate::policy::Limit;
-    let mut usage = Usage::default();
-    let mut set = |id: LimitId, limit: &Limit, remaining: U256| match limit {
-        Limit::Unlimited => {}
-        Limit::Lifetime(l) => usage.set(
-            id,
-            Counter {
-                used: l.saturating_sub(remaining),
-                window: 0,
-            },
-        ),
-        Limit::Allowance { limit, period } => usage.set(
-            id,
-            Counter {
-                used: limit.saturating_sub(remaining),
-                window: if *period == 0 { 0 } else { now / period },
-            },
-        ),
-    };
-    for (i, p) in spec.transfer_policies.iter().enumerate() {
-        if let Some(s) = state.transfer_value.get(i) {
-            set(LimitId::TransferValue(i), &p.value_limit, s.remaining);
-        }
-    }
-    let mut params = state.call_params.iter();
-    for (i, p) in spec.call_policies.iter().enumerate() {
-        if let Some(s) = state.call_value.get(i) {
-            set(LimitId::CallValue(i), &p.value_limit, s.remaining);
-        }
-        for (k, c) in p.constraints.iter().enumerate() {
-            if !c.limit.is_unlimited() {
-                if let Some(s) = params.next() {
-                    set(LimitId::Constraint(i, k), &c.limit, s.remaining);
-                }
-            }
-        }
-    }
-    usage
-}
-
 /// The latest block's timestamp.
 pub async fn latest_timestamp(provider: &impl Provider) -> Result<u64, Error> {
+    let action = "reading the latest block";
     let block = provider
         .get_block_by_number(BlockNumberOrTag::Latest)
         .await
-        .map_err(rpc("reading the latest block"))?
-        .ok_or_else(|| Error::Rpc {
-            action: "reading the latest block".into(),
+        .map_err(rpc(action))?
+        .ok_or_else(|| Error::Unexpected {
+            action: action.into(),
             message: "the node has no latest block".into(),
         })?;
     Ok(block.header.timestamp)
@@ -672,12 +655,14 @@ pub async fn latest_timestamp(provider: &impl Provider) -> Result<u64, Error> {
 /// Deploys the bundled session account implementation from `deployer`; returns its address.
 pub async fn deploy_implementation(
     provider: &impl Provider,
-    deployer: &PrivateKeySigner,
+    deployer: &(impl AnySigner + ?Sized),
 ) -> Result<Address, Error> {
     deploy(
         provider,
         deployer,
-        crate::contracts::session_account::BYTECODE.to_vec().into(),
+        crate::contracts::session_account::bytecode()
+            .to_vec()
+            .into(),
         "deploying the session account",
     )
     .await
@@ -686,7 +671,7 @@ pub async fn deploy_implementation(
 /// Deploys `bytecode` (creation code with constructor arguments) from `deployer`.
 pub async fn deploy(
     provider: &impl Provider,
-    deployer: &PrivateKeySigner,
+    deployer: &(impl AnySigner + ?Sized),
     bytecode: Bytes,
     action: &str,
 ) -> Result<Address, Error> {
@@ -696,7 +681,7 @@ pub async fn deploy(
         .map_err(rpc("reading the chain id"))?;
     let tx = TransactionRequest::default().with_deploy_code(bytecode);
     let gas = provider
-        .estimate_gas(tx.clone().with_from(deployer.address()))
+        .estimate_gas(tx.clone().with_from(deployer.signer_address()))
         .await
         .map_err(rpc(action))?;
     let sent = send_signed(
@@ -705,27 +690,30 @@ pub async fn deploy(
         tx,
         gas,
         chain_id,
-        Duration::from_secs(30),
+        DEFAULT_TIMEOUT,
         action,
     )
     .await?;
-    sent.receipt.contract_address.ok_or_else(|| Error::Rpc {
-        action: action.to_owned(),
-        message: "the receipt has no contract address".into(),
-    })
+    sent.receipt
+        .contract_address
+        .ok_or_else(|| Error::Unexpected {
+            action: action.to_owned(),
+            message: "the receipt has no contract address".into(),
+        })
 }
 
-/// Fills nonce, fees and chain id, signs with `sender`, sends, and waits for the receipt.
+/// Fills nonce, fees and chain id, signs with `sender` (any alloy transaction signer), sends,
+/// and waits for the receipt.
 pub async fn send_signed(
     provider: &impl Provider,
-    sender: &PrivateKeySigner,
+    sender: &(impl AnySigner + ?Sized),
     tx: TransactionRequest,
     gas: u64,
     chain_id: u64,
     timeout: Duration,
     action: &str,
 ) -> Result<Sent, Error> {
-    let from = sender.address();
+    let from = sender.signer_address();
     let nonce = provider
         .get_transaction_count(from)
         .pending()
@@ -743,14 +731,15 @@ pub async fn send_signed(
         .with_gas_limit(gas + gas / 5 + 10_000)
         .with_max_fee_per_gas(fees.max_fee_per_gas)
         .with_max_priority_fee_per_gas(fees.max_priority_fee_per_gas);
-    let wallet = EthereumWallet::from(sender.clone());
-    let envelope: TxEnvelope =
-        <TransactionRequest as NetworkTransactionBuilder<Ethereum>>::build(tx, &wallet)
-            .await
-            .map_err(|e| Error::Rpc {
-                action: action.to_owned(),
-                message: format!("cannot sign the transaction: {e}"),
-            })?;
+    let mut typed = tx.build_typed_tx().map_err(|tx| Error::Unexpected {
+        action: action.to_owned(),
+        message: format!("the transaction is incomplete and cannot be signed: {tx:?}"),
+    })?;
+    let signature = sender
+        .sign_transaction(&mut typed)
+        .await
+        .map_err(sign(action))?;
+    let envelope = typed.into_envelope(signature);
     let hash = *provider
         .send_raw_transaction(&envelope.encoded_2718())
         .await
@@ -799,16 +788,18 @@ pub async fn wait_receipt(
     }
 }
 
-fn rpc(action: &str) -> impl Fn(TransportError) -> Error + '_ {
-    move |e| Error::Rpc {
+/// An [`Error::Rpc`] for `action`, keeping the transport's error as its source.
+pub(crate) fn rpc(action: &str) -> impl Fn(TransportError) -> Error + '_ {
+    move |source| Error::Rpc {
         action: action.to_owned(),
-        message: e.to_string(),
+        source,
     }
 }
 
-fn sign_error(action: &str) -> impl Fn(alloy::signers::Error) -> Error + '_ {
-    move |e| Error::Rpc {
+/// An [`Error::Sign`] for `action`, keeping the signer's error as its source.
+pub(crate) fn sign(action: &str) -> impl Fn(alloy::signers::Error) -> Error + '_ {
+    move |source| Error::Sign {
         action: action.to_owned(),
-        message: e.to_string(),
+        source,
     }
 }

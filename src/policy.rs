@@ -35,11 +35,12 @@
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use alloy::dyn_abi::{DynSolType, Specifier};
 use alloy::json_abi::Function;
 use alloy::primitives::{Address, FixedBytes, B256, U256};
 use serde::{Deserialize, Serialize};
 
+use crate::params;
+use crate::typed;
 use crate::units;
 
 /// An amount: a `U256` or any unsigned integer.
@@ -228,11 +229,21 @@ impl fmt::Display for Condition {
 
 /// A condition on one parameter of a call: the 32-byte word at `4 + 32 * index` of the
 /// calldata, compared with `value`, and charged to `limit` as an amount.
+///
+/// In JSON, a constraint names its word by `"index"` or, when its policy gives a `"function"`
+/// signature with parameter names (`"transfer(address to, uint256 amount)"`), by `"param"`
+/// (`"amount"`, as [`params`](crate::params) names words; a signature names no tuple members, so
+/// those go by position: `"order.1"` or `"order_1"`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Constraint {
     /// The parameter's word index in the calldata after the selector.
+    #[serde(default = "Constraint::unresolved")]
     pub index: u64,
+    /// The parameter's name, when the constraint was written by name (typed builders, the JSON
+    /// form's `"param"`): for messages only; the account sees the index.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub param: Option<String>,
     /// The comparison.
     pub condition: Condition,
     /// The reference value (a number, an address left-padded, or a raw word).
@@ -248,10 +259,18 @@ impl Constraint {
     pub fn new(index: u64, condition: Condition, value: impl IntoWord) -> Self {
         Constraint {
             index,
+            param: None,
             condition,
             value: value.into_word(),
             limit: Limit::Unlimited,
         }
+    }
+
+    /// The index of a JSON constraint that gave neither `"index"` nor `"param"` (yet).
+    const UNRESOLVED: u64 = u64::MAX;
+
+    fn unresolved() -> u64 {
+        Self::UNRESOLVED
     }
 
     /// Caps the sum of the parameter's values.
@@ -496,23 +515,102 @@ impl SessionSpec {
     /// Fills selectors from `function` signatures and checks that both agree.
     fn resolve_functions(mut self) -> Result<Self, SpecError> {
         for (i, policy) in self.call_policies.iter_mut().enumerate() {
-            if let Some(signature) = &policy.function {
-                let parsed = parse_function(signature)
-                    .map_err(|e| e.at(format!("call_policies[{i}].function")))?;
-                if policy.selector != FixedBytes::ZERO && policy.selector != parsed.selector() {
+            let at = format!("call_policies[{i}]");
+            let Some(signature) = &policy.function else {
+                for (k, c) in policy.constraints.iter().enumerate() {
+                    if c.param.is_some() && c.index == Constraint::UNRESOLVED {
+                        return Err(SpecError::Invalid {
+                            field: format!("{at}.constraints[{k}].param"),
+                            reason: "a constraint by \"param\" needs the policy's \"function\", with parameter names (\"transfer(address to, uint256 amount)\")".into(),
+                        });
+                    }
+                }
+                continue;
+            };
+            let parsed = parse_function(signature).map_err(|e| e.at(format!("{at}.function")))?;
+            if policy.selector != FixedBytes::ZERO && policy.selector != parsed.selector() {
+                return Err(SpecError::Invalid {
+                    field: format!("{at}.selector"),
+                    reason: format!(
+                        "{} does not match function {} (selector {})",
+                        policy.selector,
+                        parsed.signature(),
+                        parsed.selector()
+                    ),
+                });
+            }
+            let layout = params::layout(&parsed, params::BUILDER_METHODS).map_err(|reason| {
+                SpecError::Invalid {
+                    field: format!("{at}.function"),
+                    reason,
+                }
+            })?;
+            let mut resolved: Vec<Constraint> = Vec::with_capacity(policy.constraints.len());
+            for (k, mut c) in std::mem::take(&mut policy.constraints)
+                .into_iter()
+                .enumerate()
+            {
+                let cat = format!("{at}.constraints[{k}]");
+                let Some(name) = c.param.clone() else {
+                    if c.index == Constraint::UNRESOLVED {
+                        return Err(SpecError::Invalid {
+                            field: cat,
+                            reason: "give the parameter's \"index\" (its word after the selector) or its \"param\" name".into(),
+                        });
+                    }
+                    resolved.push(c);
+                    continue;
+                };
+                if c.index != Constraint::UNRESOLVED {
+                    // Written with its index (as the typed builders do): the name is a label,
+                    // checked only when the signature names that word.
+                    if let Some(word) = layout.word(&name).filter(|w| w.index != c.index) {
+                        return Err(SpecError::Invalid {
+                            field: format!("{cat}.index"),
+                            reason: format!(
+                                "{} is not the word of param {name:?}, which is {}: give one of them",
+                                c.index, word.index
+                            ),
+                        });
+                    }
+                    resolved.push(c);
+                    continue;
+                }
+                let Some(word) = layout.word(&name) else {
+                    let names: Vec<&str> = layout.words.iter().map(|w| w.name.as_str()).collect();
                     return Err(SpecError::Invalid {
-                        field: format!("call_policies[{i}].selector"),
+                        field: format!("{cat}.param"),
                         reason: format!(
-                            "{} does not match function {} (selector {})",
-                            policy.selector,
+                            "{} has no parameter word {name:?}: its words are {}",
                             parsed.signature(),
-                            parsed.selector()
+                            if names.is_empty() {
+                                "none".to_owned()
+                            } else {
+                                names.join(", ")
+                            }
                         ),
                     });
+                };
+                c.index = word.index;
+                c.param = Some(word.name.clone());
+                let guard = typed::range_guard(c.condition, word.ty, word.index, Some(&word.name));
+                resolved.push(c);
+                if let Some(guard) = guard {
+                    resolved.push(guard);
                 }
-                policy.selector = parsed.selector();
-                policy.function = Some(parsed.signature());
             }
+            // A guard written out already (a spec read back from its own JSON) is kept once.
+            let mut deduped: Vec<Constraint> = Vec::with_capacity(resolved.len());
+            for c in resolved {
+                let is_guard = c.condition == Condition::LessOrEqual && c.limit.is_unlimited();
+                if is_guard && deduped.contains(&c) {
+                    continue;
+                }
+                deduped.push(c);
+            }
+            policy.constraints = deduped;
+            policy.selector = parsed.selector();
+            policy.function = Some(parsed.signature());
         }
         Ok(self)
     }
@@ -556,40 +654,45 @@ impl SessionSpec {
                 );
             }
             check_limit(&policy.value_limit, &format!("{at}.value_limit"))?;
-            let params = match &policy.function {
-                Some(signature) => {
-                    Some(parameter_words(signature).map_err(|e| e.at(format!("{at}.function")))?)
-                }
+            let layout = match &policy.function {
+                Some(signature) => Some(
+                    parse_function(signature)
+                        .and_then(|f| {
+                            params::layout(&f, params::BUILDER_METHODS).map_err(|reason| {
+                                SpecError::Invalid {
+                                    field: "function".into(),
+                                    reason,
+                                }
+                            })
+                        })
+                        .map_err(|e| e.at(format!("{at}.function")))?,
+                ),
                 None => None,
             };
             for (k, constraint) in policy.constraints.iter().enumerate() {
                 let cat = format!("{at}.constraints[{k}]");
                 check_limit(&constraint.limit, &format!("{cat}.limit"))?;
-                if let Some(words) = &params {
-                    let function = policy.function.as_deref().unwrap_or_default();
-                    match usize::try_from(constraint.index).ok().and_then(|i| words.get(i)) {
-                        None => {
-                            return invalid(
-                                format!("{cat}.index"),
-                                format!(
-                                    "{} is past the parameters of {function}, which has {} word(s) (indexes 0..{})",
-                                    constraint.index,
-                                    words.len(),
-                                    words.len().saturating_sub(1)
-                                ),
-                            )
-                        }
-                        Some(Word::Dynamic(name)) => {
-                            return invalid(
-                                format!("{cat}.index"),
-                                format!(
-                                    "{} is the offset of the dynamic parameter {name} of {function}: a 32-byte word cannot constrain bytes, strings or dynamic arrays",
-                                    constraint.index
-                                ),
-                            )
-                        }
-                        Some(Word::Static) => {}
-                    }
+                let Some(layout) = &layout else { continue };
+                let function = policy.function.as_deref().unwrap_or_default();
+                if constraint.index >= layout.head_words {
+                    return invalid(
+                        format!("{cat}.index"),
+                        format!(
+                            "{} is past the parameters of {function}, which has {} word(s) (indexes 0..{})",
+                            constraint.index,
+                            layout.head_words,
+                            layout.head_words.saturating_sub(1)
+                        ),
+                    );
+                }
+                if let Some(param) = layout.param_at(constraint.index).filter(|p| p.dynamic) {
+                    return invalid(
+                        format!("{cat}.index"),
+                        format!(
+                            "{} is the offset of the dynamic parameter {} ({}) of {function}: a 32-byte word cannot constrain bytes, strings or dynamic arrays",
+                            constraint.index, param.name, param.sol_ty
+                        ),
+                    );
                 }
             }
         }
@@ -623,52 +726,26 @@ fn check_limit(limit: &Limit, field: &str) -> Result<(), SpecError> {
     Ok(())
 }
 
-/// One 32-byte word of a function's parameter head.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Word {
-    /// A value a constraint can compare.
-    Static,
-    /// The offset of the named dynamic parameter.
-    Dynamic(String),
-}
-
 fn parse_function(signature: &str) -> Result<Function, SpecError> {
     Function::parse(signature).map_err(|e| SpecError::Invalid {
         field: "function".into(),
-        reason: format!("{signature:?} is not a Solidity function signature: {e}"),
+        reason: format!(
+            "{signature:?} is not a Solidity function signature: {}",
+            parser_message(&e)
+        ),
     })
 }
 
-/// The head words of `signature`'s parameters: static tuples and fixed arrays flatten to their
-/// words; a dynamic parameter is one word holding an offset.
-fn parameter_words(signature: &str) -> Result<Vec<Word>, SpecError> {
-    let function = parse_function(signature)?;
-    let mut words = Vec::new();
-    for (i, param) in function.inputs.iter().enumerate() {
-        let ty = param.resolve().map_err(|e| SpecError::Invalid {
-            field: "function".into(),
-            reason: format!("parameter {i} of {signature}: {e}"),
-        })?;
-        let name = if param.name.is_empty() {
-            format!("#{i} ({})", param.ty)
-        } else {
-            format!("{} ({})", param.name, param.ty)
-        };
-        if ty.is_dynamic() {
-            words.push(Word::Dynamic(name));
-        } else {
-            words.extend(std::iter::repeat_n(Word::Static, static_words(&ty)));
-        }
-    }
-    Ok(words)
-}
-
-fn static_words(ty: &DynSolType) -> usize {
-    match ty {
-        DynSolType::Tuple(types) => types.iter().map(static_words).sum(),
-        DynSolType::FixedArray(inner, n) => n * static_words(inner),
-        _ => 1,
-    }
+/// The gist of a signature parser's error on one line: it prints the input with a caret under
+/// the bad character on lines of their own, then what it expected.
+pub(crate) fn parser_message(e: &impl fmt::Display) -> String {
+    let text = e.to_string();
+    text.lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.chars().all(|c| c == '^'))
+        .unwrap_or("parser error")
+        .to_owned()
 }
 
 /// Builds a [`SessionSpec`]; see the [module docs](self).
@@ -700,9 +777,9 @@ impl SessionBuilder {
         self
     }
 
-    /// Allows a call policy.
-    pub fn call(mut self, policy: CallPolicy) -> Self {
-        self.spec.call_policies.push(policy);
+    /// Allows a call policy: a [`CallPolicy`], or a generated builder's `build(target)`.
+    pub fn call(mut self, policy: impl Into<CallPolicy>) -> Self {
+        self.spec.call_policies.push(policy.into());
         self
     }
 

@@ -1,7 +1,7 @@
 //! The offline policy simulator: would the account let a session run these calls?
 //!
-//! [`simulate`] applies the contract's rules (PRODUCT.md's decided semantics, in the contract's
-//! order) to a [`SessionSpec`], the [`Usage`] so far, a batch of calls and a timestamp, and
+//! [`simulate`] applies the contract's rules (the semantics of `docs/interface.md` and the README's table, in
+//! the contract's order) to a [`SessionSpec`], the [`Usage`] so far, a batch of calls and a timestamp, and
 //! answers [`Decision::Allowed`] with the usage after the batch, or [`Decision::Denied`] with
 //! the error the contract would revert with. It is the reference the harness compares the chain
 //! against, so it mirrors the contract exactly: the same check order, the same error arguments,
@@ -37,10 +37,14 @@ use std::str::FromStr;
 use alloy::primitives::{Address, FixedBytes, B256, U256};
 use serde::{Deserialize, Serialize};
 
+use crate::account_error::AccountError;
 use crate::call::Call;
-use crate::error::AccountError;
 use crate::policy::{Limit, SessionSpec};
 use crate::units;
+
+/// Bytes of a selector, then of each ABI word of the calldata.
+const SELECTOR: usize = 4;
+const WORD: usize = 32;
 
 /// Which limit of a session a counter belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -202,7 +206,7 @@ impl Usage {
                     return Err(AccountError::AllowanceExceeded {
                         allowance_usage: used,
                         limit: *limit,
-                        period: window,
+                        window,
                     });
                 }
                 if !amount.is_zero() {
@@ -271,6 +275,9 @@ impl fmt::Display for PolicyRef {
 }
 
 /// A denied batch: the error the contract reverts with, and where it arose.
+///
+/// Its JSON form: `{"call": 4, "policy": "call_policies[0]", "constraint": 1, "limit":
+/// "call_policies[0].constraints[1].limit", "error": "AllowanceExceeded", "reason": "…"}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Denied {
     /// The index of the call in the batch (None when the whole batch is refused: expired or
@@ -286,16 +293,27 @@ pub struct Denied {
     pub error: AccountError,
 }
 
+impl Denied {
+    /// Where in the spec the denial arose, as a field path: the limit
+    /// (`call_policies[0].constraints[1].limit`), else the constraint
+    /// (`call_policies[0].constraints[1]`), else the policy; `None` when no policy matched.
+    pub fn location(&self) -> Option<String> {
+        match (self.limit, self.policy, self.constraint) {
+            (Some(limit), _, _) => Some(limit.to_string()),
+            (None, Some(policy), Some(k)) => Some(format!("{policy}.constraints[{k}]")),
+            (None, Some(policy), None) => Some(policy.to_string()),
+            _ => None,
+        }
+    }
+}
+
 impl fmt::Display for Denied {
+    /// `call 1 (call_policies[0].constraints[1].limit): LifetimeUsageExceeded: …`
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(call) = self.call {
             write!(f, "call {call}")?;
-            if let Some(limit) = self.limit {
-                write!(f, " ({limit})")?;
-            } else if let (Some(policy), Some(k)) = (self.policy, self.constraint) {
-                write!(f, " ({policy}.constraints[{k}])")?;
-            } else if let Some(policy) = self.policy {
-                write!(f, " ({policy})")?;
+            if let Some(location) = self.location() {
+                write!(f, " ({location})")?;
             }
             f.write_str(": ")?;
         }
@@ -303,7 +321,24 @@ impl fmt::Display for Denied {
     }
 }
 
+impl Serialize for Denied {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("call", &self.call)?;
+        map.serialize_entry("policy", &self.policy.map(|p| p.to_string()))?;
+        map.serialize_entry("constraint", &self.constraint)?;
+        map.serialize_entry("limit", &self.limit.map(|l| l.to_string()))?;
+        map.serialize_entry("error", self.error.name())?;
+        map.serialize_entry("reason", &self.to_string())?;
+        map.end()
+    }
+}
+
 /// The simulator's answer.
+///
+/// Its JSON form: `{"decision": "allowed", "usage": {…}}` or `{"decision": "denied", …}` with
+/// the fields of [`Denied`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
     /// The batch passes the policies; `usage` is the usage after it.
@@ -313,6 +348,31 @@ pub enum Decision {
     },
     /// The batch is refused.
     Denied(Denied),
+}
+
+impl Serialize for Decision {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match self {
+            Decision::Allowed { usage } => {
+                let mut map = serializer.serialize_map(Some(2))?;
+                map.serialize_entry("decision", "allowed")?;
+                map.serialize_entry("usage", usage)?;
+                map.end()
+            }
+            Decision::Denied(d) => {
+                let mut map = serializer.serialize_map(None)?;
+                map.serialize_entry("decision", "denied")?;
+                map.serialize_entry("call", &d.call)?;
+                map.serialize_entry("policy", &d.policy.map(|p| p.to_string()))?;
+                map.serialize_entry("constraint", &d.constraint)?;
+                map.serialize_entry("limit", &d.limit.map(|l| l.to_string()))?;
+                map.serialize_entry("error", d.error.name())?;
+                map.serialize_entry("reason", &d.to_string())?;
+                map.end()
+            }
+        }
+    }
 }
 
 impl Decision {
@@ -453,7 +513,9 @@ fn check_call(
             }
             for (k, constraint) in policy.constraints.iter().enumerate() {
                 denied.constraint = Some(k);
-                let end = U256::from(constraint.index) * U256::from(32) + U256::from(36);
+                // The word at SELECTOR + WORD * index must lie wholly inside the calldata.
+                let end =
+                    U256::from(constraint.index) * U256::from(WORD) + U256::from(SELECTOR + WORD);
                 let length = U256::from(call.data.len());
                 if length < end {
                     return fail(
@@ -464,8 +526,8 @@ fn check_call(
                         },
                     );
                 }
-                let start = 4 + 32 * constraint.index as usize;
-                let param = B256::from_slice(&call.data[start..start + 32]);
+                let start = SELECTOR + WORD * constraint.index as usize;
+                let param = B256::from_slice(&call.data[start..start + WORD]);
                 if !constraint.condition.holds(param, constraint.value) {
                     return fail(
                         denied,
@@ -578,4 +640,60 @@ pub fn remaining(spec: &SessionSpec, usage: &Usage, timestamp: u64) -> SessionSt
         });
     }
     state
+}
+
+/// The limit `id` of `spec`, if the spec has it.
+pub fn limit_of(spec: &SessionSpec, id: LimitId) -> Option<&Limit> {
+    match id {
+        LimitId::CallValue(i) => spec.call_policies.get(i).map(|p| &p.value_limit),
+        LimitId::Constraint(i, k) => spec
+            .call_policies
+            .get(i)
+            .and_then(|p| p.constraints.get(k))
+            .map(|c| &c.limit),
+        LimitId::TransferValue(i) => spec.transfer_policies.get(i).map(|p| &p.value_limit),
+    }
+}
+
+/// The usage counters that explain `state` (what the account reports is left of each limit of
+/// `spec` at `now`): used = limit - remaining, in the current window for allowances. Enough to
+/// predict the next batch.
+pub fn usage_from_state(spec: &SessionSpec, state: &SessionState, now: u64) -> Usage {
+    let mut usage = Usage::default();
+    let mut set = |id: LimitId, limit: &Limit, remaining: U256| match limit {
+        Limit::Unlimited => {}
+        Limit::Lifetime(l) => usage.set(
+            id,
+            Counter {
+                used: l.saturating_sub(remaining),
+                window: 0,
+            },
+        ),
+        Limit::Allowance { limit, period } => usage.set(
+            id,
+            Counter {
+                used: limit.saturating_sub(remaining),
+                window: now.checked_div(*period).unwrap_or(0),
+            },
+        ),
+    };
+    for (i, p) in spec.transfer_policies.iter().enumerate() {
+        if let Some(s) = state.transfer_value.get(i) {
+            set(LimitId::TransferValue(i), &p.value_limit, s.remaining);
+        }
+    }
+    let mut params = state.call_params.iter();
+    for (i, p) in spec.call_policies.iter().enumerate() {
+        if let Some(s) = state.call_value.get(i) {
+            set(LimitId::CallValue(i), &p.value_limit, s.remaining);
+        }
+        for (k, c) in p.constraints.iter().enumerate() {
+            if !c.limit.is_unlimited() {
+                if let Some(s) = params.next() {
+                    set(LimitId::Constraint(i, k), &c.limit, s.remaining);
+                }
+            }
+        }
+    }
+    usage
 }

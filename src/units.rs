@@ -282,7 +282,7 @@ pub fn format_duration(secs: u64) -> String {
     const UNITS: [(u64, &str); 4] = [(604_800, "w"), (86_400, "d"), (3_600, "h"), (60, "m")];
     if secs != 0 {
         for (size, suffix) in UNITS {
-            if secs % size == 0 {
+            if secs.is_multiple_of(size) {
                 return format!("{}{suffix}", secs / size);
             }
         }

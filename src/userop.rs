@@ -6,22 +6,28 @@
 //! expiry as `validUntil`; the session's policies are enforced when the EntryPoint calls
 //! `executeUserOp`, with the account's own errors. A batch is
 //! `executeUserOp.selector ‖ abi.encode(Call[])`.
+//!
+//! The operation type is the account's own binding, [`PackedUserOperation`] (EntryPoint v0.8's
+//! struct as the account's ABI declares it); the EntryPoint's calls are encoded over it.
 
 use alloy::eips::eip7702::SignedAuthorization;
 use alloy::network::TransactionBuilder;
-use alloy::primitives::{address, b256, Address, Bytes, FixedBytes, B256, U256};
+use alloy::primitives::{address, b256, Address, Bytes, FixedBytes, Uint, B256, U256};
 use alloy::providers::Provider;
 use alloy::rpc::types::state::{AccountOverride, StateOverride};
 use alloy::rpc::types::TransactionRequest;
-use alloy::signers::local::PrivateKeySigner;
-use alloy::signers::SignerSync;
 use alloy::sol;
 use alloy::sol_types::{SolCall, SolEvent, SolInterface, SolValue};
 
+use crate::account_error::AccountError;
 use crate::call::Call;
-use crate::client::{self, Sent};
-use crate::contracts::SessionAccount;
-use crate::error::{AccountError, Error, RevertContext};
+use crate::client::{self, rpc, sign, Sent, DEFAULT_TIMEOUT};
+use crate::contracts::{SessionAccount, SessionAccountFactory};
+use crate::error::{Error, RevertContext};
+use crate::signing::{signature_bytes, AnySigner};
+
+/// A v0.8 user operation, packed: the account's own binding of EntryPoint v0.8's struct.
+pub use crate::contracts::SessionAccount::PackedUserOperation;
 
 /// EntryPoint v0.8's canonical address.
 pub const ENTRY_POINT: Address = address!("0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108");
@@ -39,23 +45,20 @@ pub const EIP7702_MARKER: [u8; 20] = {
 };
 
 sol! {
-    /// A v0.8 user operation, packed.
-    #[derive(Debug, PartialEq, Eq)]
-    struct PackedUserOperation {
-        address sender;
-        uint256 nonce;
-        bytes initCode;
-        bytes callData;
-        bytes32 accountGasLimits;
-        uint256 preVerificationGas;
-        bytes32 gasFees;
-        bytes paymasterAndData;
-        bytes signature;
-    }
-
-    /// The parts of EntryPoint v0.8 this module uses.
-    #[sol(rpc)]
+    /// The parts of EntryPoint v0.8 this module uses. Calls that take a user operation are
+    /// encoded over the account's [`PackedUserOperation`] with these selectors.
     interface IEntryPoint {
+        struct PackedUserOperation {
+            address sender;
+            uint256 nonce;
+            bytes initCode;
+            bytes callData;
+            bytes32 accountGasLimits;
+            uint256 preVerificationGas;
+            bytes32 gasFees;
+            bytes paymasterAndData;
+            bytes signature;
+        }
         function handleOps(PackedUserOperation[] calldata ops, address payable beneficiary) external;
         function getUserOpHash(PackedUserOperation calldata userOp) external view returns (bytes32);
         function getNonce(address sender, uint192 key) external view returns (uint256 nonce);
@@ -66,19 +69,20 @@ sol! {
         event UserOperationEvent(bytes32 indexed userOpHash, address indexed sender, address indexed paymaster, uint256 nonce, bool success, uint256 actualGasCost, uint256 actualGasUsed);
         event UserOperationRevertReason(bytes32 indexed userOpHash, address indexed sender, uint256 nonce, bytes revertReason);
     }
+}
 
-    /// The account's ERC-4337 entry points.
-    interface IAccount4337 {
-        function validateUserOp(PackedUserOperation calldata userOp, bytes32 userOpHash, uint256 missingAccountFunds) external returns (uint256 validationData);
-        function executeUserOp(PackedUserOperation calldata userOp, bytes32 userOpHash) external;
-    }
+/// The calldata of `handleOps(ops, beneficiary)`.
+pub fn handle_ops_data(ops: &[PackedUserOperation], beneficiary: Address) -> Bytes {
+    let mut data = IEntryPoint::handleOpsCall::SELECTOR.to_vec();
+    data.extend_from_slice(&(ops.to_vec(), beneficiary).abi_encode_params());
+    data.into()
+}
 
-    /// The standalone account factory.
-    #[sol(rpc)]
-    interface ISessionAccountFactory {
-        function createAccount(address owner, bytes32 salt) external returns (address account);
-        function getAddress(address owner, bytes32 salt) external view returns (address);
-    }
+/// The calldata of `getUserOpHash(op)`.
+pub fn get_user_op_hash_data(op: &PackedUserOperation) -> Bytes {
+    let mut data = IEntryPoint::getUserOpHashCall::SELECTOR.to_vec();
+    data.extend_from_slice(&(op.clone(),).abi_encode_params());
+    data.into()
 }
 
 /// Gas for a paymaster's validation (the test paymaster needs a few thousand).
@@ -96,7 +100,7 @@ pub fn paymaster_and_data(paymaster: Address, verification_gas: u128, post_op_ga
 /// The callData of a user operation that runs `calls`.
 pub fn batch_call_data(calls: &[Call]) -> Bytes {
     let calls: Vec<SessionAccount::Call> = calls.iter().map(SessionAccount::Call::from).collect();
-    let mut data = IAccount4337::executeUserOpCall::SELECTOR.to_vec();
+    let mut data = SessionAccount::executeUserOpCall::SELECTOR.to_vec();
     data.extend_from_slice(&calls.abi_encode());
     data.into()
 }
@@ -104,7 +108,7 @@ pub fn batch_call_data(calls: &[Call]) -> Bytes {
 /// `initCode` that deploys a standalone account through `factory`.
 pub fn factory_init_code(factory: Address, owner: Address, salt: B256) -> Bytes {
     let mut code = factory.to_vec();
-    code.extend_from_slice(&ISessionAccountFactory::createAccountCall { owner, salt }.abi_encode());
+    code.extend_from_slice(&SessionAccountFactory::createAccountCall { owner, salt }.abi_encode());
     code.into()
 }
 
@@ -189,17 +193,10 @@ impl<P: Provider + Clone> UserOps<P> {
     /// session key). Gas limits come from estimates of the validation and the execution.
     pub async fn build(
         &self,
-        signer: &PrivateKeySigner,
+        signer: &(impl AnySigner + ?Sized),
         calls: &[Call],
     ) -> Result<PackedUserOperation, Error> {
-        let nonce = IEntryPoint::new(ENTRY_POINT, &self.provider)
-            .getNonce(self.sender, alloy::primitives::Uint::<192, 3>::ZERO)
-            .call()
-            .await
-            .map_err(|e| Error::Rpc {
-                action: "reading the EntryPoint nonce".into(),
-                message: e.to_string(),
-            })?;
+        let nonce = self.nonce(Uint::ZERO).await?;
         let fees = self
             .provider
             .estimate_eip1559_fees()
@@ -228,31 +225,49 @@ impl<P: Provider + Clone> UserOps<P> {
         Ok(op)
     }
 
-    /// Signs `op` in place: the 65-byte signature over the EntryPoint's `userOpHash`.
+    /// The EntryPoint's nonce of the sender under `key`.
+    pub async fn nonce(&self, key: Uint<192, 3>) -> Result<U256, Error> {
+        let action = "reading the EntryPoint nonce";
+        let data = IEntryPoint::getNonceCall {
+            sender: self.sender,
+            key,
+        }
+        .abi_encode();
+        let tx = TransactionRequest::default()
+            .with_to(ENTRY_POINT)
+            .with_input(data);
+        let out = self.provider.call(tx).await.map_err(rpc(action))?;
+        U256::abi_decode(&out).map_err(|e| Error::Unexpected {
+            action: action.into(),
+            message: format!("unexpected return data: {e}"),
+        })
+    }
+
+    /// Signs `op` in place with any alloy signer: the 65-byte signature over the EntryPoint's
+    /// `userOpHash`.
     pub async fn sign(
         &self,
-        signer: &PrivateKeySigner,
+        signer: &(impl AnySigner + ?Sized),
         op: &mut PackedUserOperation,
     ) -> Result<B256, Error> {
         op.signature = Bytes::new();
         let hash = self.hash(op).await?;
-        let signature = signer.sign_hash_sync(&hash).map_err(|e| Error::Rpc {
-            action: "signing the user operation".into(),
-            message: e.to_string(),
-        })?;
-        op.signature = signature.as_bytes().to_vec().into();
+        let signature = signer
+            .sign_hash(&hash)
+            .await
+            .map_err(sign("signing the user operation"))?;
+        op.signature = signature_bytes(&signature);
         Ok(hash)
     }
 
     /// The EntryPoint's hash of `op` (with the 7702 delegate in place when not yet delegated).
     pub async fn hash(&self, op: &PackedUserOperation) -> Result<B256, Error> {
-        let data = IEntryPoint::getUserOpHashCall { userOp: op.clone() }.abi_encode();
         let tx = TransactionRequest::default()
             .with_to(ENTRY_POINT)
-            .with_input(data);
+            .with_input(get_user_op_hash_data(op));
         let mut call = self.provider.call(tx);
         if let Some(delegate) = self.delegate {
-            let mut code = vec![0xef, 0x01, 0x00];
+            let mut code = client::DELEGATION_PREFIX.to_vec();
             code.extend_from_slice(delegate.as_slice());
             let mut overrides = StateOverride::default();
             overrides.insert(
@@ -265,9 +280,9 @@ impl<P: Provider + Clone> UserOps<P> {
             call = call.overrides(overrides);
         }
         let out = call.await.map_err(rpc("hashing the user operation"))?;
-        B256::abi_decode(&out).map_err(|e| Error::Rpc {
+        B256::abi_decode(&out).map_err(|e| Error::Unexpected {
             action: "hashing the user operation".into(),
-            message: e.to_string(),
+            message: format!("unexpected return data: {e}"),
         })
     }
 
@@ -286,7 +301,7 @@ impl<P: Provider + Clone> UserOps<P> {
         let verification = if ready {
             // With a prefund to pay, as the EntryPoint asks when the deposit is short; the
             // EntryPoint's own checks around the call (and the 7702 delegate lookup) need room.
-            let data = IAccount4337::validateUserOpCall {
+            let data = SessionAccount::validateUserOpCall {
                 userOp: op.clone(),
                 userOpHash: hash,
                 missingAccountFunds: U256::from(1),
@@ -301,7 +316,7 @@ impl<P: Provider + Clone> UserOps<P> {
             400_000
         };
         let call = if ready {
-            let data = IAccount4337::executeUserOpCall {
+            let data = SessionAccount::executeUserOpCall {
                 userOp: op.clone(),
                 userOpHash: hash,
             }
@@ -323,7 +338,7 @@ impl<P: Provider + Clone> UserOps<P> {
     /// failure as a typed error.
     pub async fn submit(
         &self,
-        bundler: &PrivateKeySigner,
+        bundler: &(impl AnySigner + ?Sized),
         op: PackedUserOperation,
         authorization: Option<SignedAuthorization>,
         ctx: &RevertContext,
@@ -331,20 +346,14 @@ impl<P: Provider + Clone> UserOps<P> {
         let user_op_hash = self.hash(&op).await?;
         let mut tx = TransactionRequest::default()
             .with_to(ENTRY_POINT)
-            .with_input(
-                IEntryPoint::handleOpsCall {
-                    ops: vec![op],
-                    beneficiary: bundler.address(),
-                }
-                .abi_encode(),
-            );
+            .with_input(handle_ops_data(&[op], bundler.signer_address()));
         if let Some(auth) = authorization {
             use alloy::network::TransactionBuilder7702;
             tx = tx.with_authorization_list(vec![auth]);
         }
         let gas = match self
             .provider
-            .estimate_gas(tx.clone().with_from(bundler.address()))
+            .estimate_gas(tx.clone().with_from(bundler.signer_address()))
             .await
         {
             Ok(gas) => gas,
@@ -374,7 +383,7 @@ impl<P: Provider + Clone> UserOps<P> {
             tx,
             gas,
             self.chain_id,
-            std::time::Duration::from_secs(30),
+            DEFAULT_TIMEOUT,
             "submitting the user operation",
         )
         .await?;
@@ -457,57 +466,5 @@ fn failed_op(reason: &str, inner: Option<&Bytes>, ctx: &RevertContext) -> Error 
     }
 }
 
-/// Deploys EntryPoint v0.8 at its canonical address through the deterministic deployment
-/// proxy (present on anvil), unless it is there already.
-pub async fn deploy_entry_point(
-    provider: &impl Provider,
-    deployer: &PrivateKeySigner,
-) -> Result<(), Error> {
-    let code = provider
-        .get_code_at(ENTRY_POINT)
-        .await
-        .map_err(rpc("reading the EntryPoint's code"))?;
-    if !code.is_empty() {
-        return Ok(());
-    }
-    let mut data = ENTRY_POINT_SALT.to_vec();
-    data.extend_from_slice(crate::contracts::entry_point::INIT_CODE);
-    let tx = TransactionRequest::default()
-        .with_to(DEPLOYER)
-        .with_input(data);
-    let chain_id = provider
-        .get_chain_id()
-        .await
-        .map_err(rpc("reading the chain id"))?;
-    client::send_signed(
-        provider,
-        deployer,
-        tx,
-        6_000_000,
-        chain_id,
-        std::time::Duration::from_secs(30),
-        "deploying the EntryPoint",
-    )
-    .await?;
-    let code = provider
-        .get_code_at(ENTRY_POINT)
-        .await
-        .map_err(rpc("reading the EntryPoint's code"))?;
-    if code.is_empty() {
-        return Err(Error::Rpc {
-            action: "deploying the EntryPoint".into(),
-            message: format!("nothing was deployed at {ENTRY_POINT}: is the deterministic deployer at {DEPLOYER}?"),
-        });
-    }
-    Ok(())
-}
-
-fn rpc(action: &str) -> impl Fn(alloy::transports::TransportError) -> Error + '_ {
-    move |e| Error::Rpc {
-        action: action.to_owned(),
-        message: e.to_string(),
-    }
-}
-
 /// The selector of `executeUserOp`.
-pub const EXECUTE_USER_OP: FixedBytes<4> = FixedBytes(IAccount4337::executeUserOpCall::SELECTOR);
+pub const EXECUTE_USER_OP: FixedBytes<4> = FixedBytes(SessionAccount::executeUserOpCall::SELECTOR);

@@ -1,10 +1,13 @@
-// Generates `$OUT_DIR/mod.rs` (with `account.rs` and `erc20.rs`) from the two ABIs, and tells
-// cargo to rerun when either changes.
+// Generates `$OUT_DIR/mod.rs` (with `account.rs` and `erc20.rs`) from sessionkit's own account
+// (the artifact the crate ships) and OpenZeppelin's ERC-20 ABI, and tells cargo to rerun when
+// the ABI file changes.
 fn main() {
-    if let Err(e) = sessionkit_gen::generate(
-        "abi/session-account.abi.json",
-        &[("erc20", "abi/ERC20.abi.json")],
-    ) {
-        panic!("{e}");
+    let generated = sessionkit_gen::Generator::new()
+        .bundled_account()
+        .target("erc20", "abi/ERC20.json")
+        .generate();
+    if let Err(e) = generated {
+        eprintln!("error: {e}");
+        std::process::exit(1);
     }
 }

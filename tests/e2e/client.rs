@@ -8,15 +8,14 @@ use alloy::providers::Provider;
 use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolCall;
 use sessionkit::client::{Delegation, SmartEoa};
-use sessionkit::contracts::{Counter, TestToken};
 use sessionkit::error::Exhausted;
-use sessionkit::harness::Harness;
 use sessionkit::policy::{CallPolicy, Condition, Limit, SessionSpec, TransferPolicy};
 use sessionkit::simulator::{LimitId, PolicyRef};
 use sessionkit::{AccountError, Call, Error};
+use sessionkit_testkit::fixtures::{Counter, TestToken};
+use sessionkit_testkit::Harness;
 
-use crate::common::chain;
-use chain::{harness, number, set_number, transfer};
+use crate::common::{harness, number, set_number, transfer};
 
 async fn token_balance(h: &Harness, who: Address) -> U256 {
     TestToken::new(h.token, h.provider())
@@ -88,7 +87,7 @@ async fn upgrade_by_the_eoa_itself_delegates_it() {
     let owner = h.funded_eoa().await.unwrap();
     let eoa = h.client(&owner).await.unwrap();
     assert_eq!(eoa.delegation().await.unwrap(), Delegation::None);
-    let sent = eoa.upgrade(&owner, None).await.unwrap();
+    let sent = eoa.upgrade(&owner).await.unwrap();
     assert!(sent.gas_used > 21_000);
     assert_eq!(
         eoa.delegation().await.unwrap(),
@@ -106,7 +105,7 @@ async fn upgrade_by_a_sponsor_leaves_the_eoa_balance_alone() {
     let owner = PrivateKeySigner::random(); // no ether at all
     let sponsor = h.funded_eoa().await.unwrap();
     let eoa = h.client(&owner).await.unwrap();
-    eoa.upgrade(&owner, Some(&sponsor)).await.unwrap();
+    eoa.upgrade_sponsored(&owner, &sponsor).await.unwrap();
     assert_eq!(
         eoa.delegation().await.unwrap(),
         Delegation::To(h.implementation)
@@ -176,7 +175,7 @@ async fn an_account_delegated_elsewhere_is_detected() {
         "{err}"
     );
     // Re-delegating to another implementation is seen the same way by the first client.
-    other.upgrade(&owner, None).await.unwrap();
+    other.upgrade(&owner).await.unwrap();
     let err = eoa
         .execute_as_owner(&owner, &[set_number(h.counter, 1)])
         .await
@@ -514,7 +513,7 @@ async fn a_sponsor_can_delegate_and_execute_in_one_transaction() {
     let owner = PrivateKeySigner::random();
     let sponsor = h.funded_eoa().await.unwrap();
     let eoa = h.client(&owner).await.unwrap();
-    let auth = eoa.authorization(&owner, 0).unwrap();
+    let auth = eoa.authorization(&owner, 0).await.unwrap();
     eoa.execute_with_sig(
         &owner,
         &sponsor,
@@ -593,7 +592,7 @@ async fn a_failing_inner_call_is_call_reverted() {
     let (owner, eoa) = h.smart_eoa().await.unwrap();
     let fail = Call::raw(
         h.reverter,
-        sessionkit::contracts::Reverter::failCall {}.abi_encode(),
+        sessionkit_testkit::fixtures::Reverter::failCall {}.abi_encode(),
     );
     let err = eoa
         .execute_as_owner(&owner, &[set_number(h.counter, 3), fail])

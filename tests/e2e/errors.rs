@@ -94,7 +94,7 @@ fn all() -> Vec<(Vec<u8>, AccountError)> {
             AccountError::AllowanceExceeded {
                 allowance_usage: u(3),
                 limit: u(4),
-                period: 19_000,
+                window: 19_000,
             },
         ),
         (
@@ -296,7 +296,7 @@ fn limit_errors_carry_what_is_left_and_when_it_resets() {
     let ctx = RevertContext {
         account: ACCOUNT,
         denied: Some(denied),
-        period: Some(3600),
+        allowance_period: Some(3600),
         ..Default::default()
     };
     let err = Error::from_revert(&data, &ctx);

@@ -380,3 +380,101 @@ fn limits_display_for_people() {
         "0.5 ether per 1d"
     );
 }
+
+#[test]
+fn json_constraints_can_name_their_parameter() {
+    let json = r#"{
+      "signer": "0x2222222222222222222222222222222222222222",
+      "expires_at": 1900000000,
+      "call_policies": [{
+        "target": "0x3333333333333333333333333333333333333333",
+        "function": "transfer(address to, uint256 amount)",
+        "constraints": [
+          {"param": "amount", "condition": "lte", "value": "100", "limit": {"lifetime": "1000"}},
+          {"param": "to", "condition": "ne", "value": "0x5555555555555555555555555555555555555555"}
+        ]
+      }]
+    }"#;
+    let spec = SessionSpec::from_json(json).unwrap();
+    let policy = &spec.call_policies[0];
+    assert_eq!(
+        policy.function.as_deref(),
+        Some("transfer(address,uint256)")
+    );
+    let got: Vec<(u64, Condition, Option<&str>)> = policy
+        .constraints
+        .iter()
+        .map(|c| (c.index, c.condition, c.param.as_deref()))
+        .collect();
+    // `to != carol` brings its range guard (`to <= 2^160 - 1`) on the same word.
+    assert_eq!(
+        got,
+        [
+            (1, Condition::LessOrEqual, Some("amount")),
+            (0, Condition::NotEqual, Some("to")),
+            (0, Condition::LessOrEqual, Some("to")),
+        ]
+    );
+    // Written back and read again: the guard is not doubled.
+    let again = SessionSpec::from_json(&spec.to_json()).unwrap();
+    assert_eq!(again.call_policies[0].constraints.len(), 3);
+    spec.validate(1_800_000_000).unwrap();
+}
+
+#[test]
+fn json_constraint_names_are_checked() {
+    let spec = |function: &str, constraint: &str| {
+        format!(
+            r#"{{"signer": "0x2222222222222222222222222222222222222222", "expires_at": 1900000000,
+               "call_policies": [{{"target": "0x3333333333333333333333333333333333333333", {function} "constraints": [{constraint}]}}]}}"#
+        )
+    };
+    let cases = [
+        (
+            spec(r#""function": "transfer(address to, uint256 amount)","#, r#"{"param": "value", "condition": "eq", "value": "1"}"#),
+            "call_policies[0].constraints[0].param: transfer(address,uint256) has no parameter word \"value\": its words are to, amount",
+        ),
+        (
+            spec(r#""selector": "0xa9059cbb","#, r#"{"param": "amount", "condition": "eq", "value": "1"}"#),
+            "call_policies[0].constraints[0].param: a constraint by \"param\" needs the policy's \"function\"",
+        ),
+        (
+            spec(r#""function": "transfer(address to, uint256 amount)","#, r#"{"condition": "eq", "value": "1"}"#),
+            "call_policies[0].constraints[0]: give the parameter's \"index\"",
+        ),
+        (
+            spec(r#""function": "transfer(address to, uint256 amount)","#, r#"{"index": 0, "param": "amount", "condition": "eq", "value": "1"}"#),
+            "call_policies[0].constraints[0].index: 0 is not the word of param \"amount\", which is 1",
+        ),
+    ];
+    for (json, expected) in cases {
+        let message = SessionSpec::from_json(&json).unwrap_err().to_string();
+        assert!(
+            message.contains(expected),
+            "{message:?} does not say {expected:?}"
+        );
+        assert!(!message.contains('\n'), "{message:?}");
+    }
+    // Unnamed parameters are arg0, arg1…; the Solidity path works too.
+    let by_position = spec(
+        r#""function": "transfer(address,uint256)","#,
+        r#"{"param": "arg1", "condition": "lte", "value": "5"}"#,
+    );
+    assert_eq!(
+        SessionSpec::from_json(&by_position).unwrap().call_policies[0].constraints[0].index,
+        1
+    );
+    // A signature names no tuple members: they go by position, as a path or a name.
+    for param in ["order.1", "order_1"] {
+        let by_path = spec(
+            r#""function": "fill((address,uint256) order)","#,
+            &format!(r#"{{"param": "{param}", "condition": "lte", "value": "5"}}"#),
+        );
+        let parsed = SessionSpec::from_json(&by_path).unwrap();
+        assert_eq!(parsed.call_policies[0].constraints[0].index, 1);
+        assert_eq!(
+            parsed.call_policies[0].constraints[0].param.as_deref(),
+            Some("order_1")
+        );
+    }
+}

@@ -1,4 +1,4 @@
-//! COMPAT.md's EIP-712 test vectors, reproduced with the crate's signing module, and
+//! The EIP-712 test vectors of `docs/interface.md`, reproduced with the crate's signing module, and
 //! signatures that recover to their signer.
 
 use alloy::primitives::{address, b256, bytes, Address, B256, U256};
@@ -74,7 +74,7 @@ fn type_hashes_match_compat() {
         spec.transferPolicies[0].valueLimit.eip712_type_hash(),
         b256!("0x9002aff0f2d06ba21e02e850feaa8f18ce65b5485f8af0dc74f3d1fdac410447")
     );
-    let wrapped = signing::wrapped_calls(&[Call::raw(ACCOUNT, bytes!("01"))], B256::ZERO);
+    let wrapped = sessionkit::abi::wrapped_calls(&[Call::raw(ACCOUNT, bytes!("01"))], B256::ZERO);
     assert_eq!(
         wrapped.eip712_type_hash(),
         b256!("0x246c01ee07e2e2b6bd5c0a1021609c72f01a6001f1c6261a7822caa0fc4889ea")
@@ -155,7 +155,7 @@ fn a_changed_field_changes_the_digest() {
 fn signatures_are_65_bytes_and_recover_to_the_signer() {
     let key = PrivateKeySigner::random();
     let digest = signing::session_digest(&granular(), CHAIN, ACCOUNT);
-    let sig = signing::sign_session(&key, &granular(), CHAIN, ACCOUNT).unwrap();
+    let sig = signing::sign_session_sync(&key, &granular(), CHAIN, ACCOUNT).unwrap();
     assert_eq!(sig.len(), 65);
     assert!(
         sig[64] == 27 || sig[64] == 28,

@@ -342,7 +342,7 @@ fn allowance_counts_per_window_and_resets_at_the_boundary() {
         AccountError::AllowanceExceeded {
             allowance_usage: U256::from(100),
             limit: U256::from(150),
-            period: T / 100
+            window: T / 100
         }
     );
     allowed(simulate(
@@ -388,7 +388,7 @@ fn a_batch_is_charged_cumulatively_and_a_denial_charges_nothing() {
         AccountError::AllowanceExceeded {
             allowance_usage: U256::from(100),
             limit: U256::from(150),
-            period: T / 100
+            window: T / 100
         }
     );
 }

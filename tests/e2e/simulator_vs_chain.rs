@@ -14,12 +14,14 @@ use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolCall;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
-use sessionkit::client::{self, execute_call, SmartEoa};
-use sessionkit::contracts::{Counter, SessionAccount, TestToken};
-use sessionkit::harness::Harness;
+use sessionkit::abi::execute_call;
+use sessionkit::client::{self, SmartEoa};
+use sessionkit::contracts::SessionAccount;
 use sessionkit::policy::{CallPolicy, Condition, Constraint, Limit, SessionSpec, TransferPolicy};
 use sessionkit::simulator::{self, Decision, Usage};
 use sessionkit::{signing, AccountError, Call};
+use sessionkit_testkit::fixtures::{Counter, TestToken};
+use sessionkit_testkit::Harness;
 
 /// The world a case runs in.
 struct World {
@@ -324,10 +326,10 @@ async fn chain_decision(
 ) -> Result<TransactionRequest, AccountError> {
     let (from, input) = if sponsored {
         let signature =
-            signing::sign_wrapped_calls(&w.key, calls, uid, w.eoa.chain_id(), w.eoa.address())
+            signing::sign_wrapped_calls_sync(&w.key, calls, uid, w.eoa.chain_id(), w.eoa.address())
                 .unwrap();
         let call = SessionAccount::executeWithSigCall {
-            wrappedCalls: signing::wrapped_calls(calls, uid),
+            wrappedCalls: sessionkit::abi::wrapped_calls(calls, uid),
             signature,
         };
         (w.sponsor.address(), call.abi_encode())

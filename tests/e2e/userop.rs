@@ -14,15 +14,15 @@ use alloy::rpc::types::trace::geth::{
 use alloy::rpc::types::TransactionRequest;
 use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolCall;
-use sessionkit::contracts::TestToken;
+use sessionkit::contracts::SessionAccount;
 use sessionkit::error::RevertContext;
-use sessionkit::harness::Harness;
 use sessionkit::policy::{CallPolicy, Condition, Limit, SessionSpec};
-use sessionkit::userop::{IAccount4337, UserOps, ENTRY_POINT};
+use sessionkit::userop::{UserOps, ENTRY_POINT};
 use sessionkit::{AccountError, Call, Error};
+use sessionkit_testkit::fixtures::TestToken;
+use sessionkit_testkit::Harness;
 
-use crate::common::chain;
-use chain::{harness, number, set_number, transfer};
+use crate::common::{harness, number, set_number, transfer};
 
 fn ctx(account: Address, signer: Address) -> RevertContext {
     RevertContext {
@@ -56,7 +56,7 @@ async fn a_7702_eoa_is_delegated_and_runs_its_first_user_op_in_one_bundle() {
     let bundler = h.funded_eoa().await.unwrap();
     let eoa = h.client(&owner).await.unwrap();
     // The bundler sends the authorization: it is valid at the EOA's current nonce.
-    let auth = eoa.authorization(&owner, 0).unwrap();
+    let auth = eoa.authorization(&owner, 0).await.unwrap();
     let ops = UserOps::new(h.provider().clone(), owner.address())
         .await
         .unwrap()
@@ -289,7 +289,7 @@ async fn validation_violations(
         .paymaster(h.paymaster);
     let op = ops.build(signer, calls).await.unwrap();
     let hash = ops.hash(&op).await.unwrap();
-    let data = IAccount4337::validateUserOpCall {
+    let data = SessionAccount::validateUserOpCall {
         userOp: op,
         userOpHash: hash,
         missingAccountFunds: U256::from(1),

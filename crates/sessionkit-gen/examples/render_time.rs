@@ -4,6 +4,17 @@
 //! ```text
 //! cargo run --release -p sessionkit-gen --example render_time
 //! ```
+//!
+//! With `-- --crate DIR` it also writes a crate at `DIR` whose library is the generated code for
+//! the account and the 1,000-function target (and the target's ABI as
+//! `DIR/synthetic.abi.json`), to time how long rustc takes over it:
+//!
+//! ```text
+//! cargo run --release -p sessionkit-gen --example render_time -- --crate target/gen-bench
+//! cargo build --release --manifest-path target/gen-bench/Cargo.toml   # dependencies, once
+//! touch target/gen-bench/src/lib.rs
+//! cargo build --release --manifest-path target/gen-bench/Cargo.toml   # the generated code
+//! ```
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -35,7 +46,9 @@ fn time(label: &str, runs: usize, generator: &Generator) {
 }
 
 fn main() {
-    let account = Generator::new().account_abi(fixture("session-account.abi.json"));
+    let account = Generator::new().account_abi(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../artifacts/SessionAccount.json"),
+    );
     // The first render also parses the templates.
     let start = Instant::now();
     account.render().expect("renders");
@@ -54,4 +67,51 @@ fn main() {
         .clone()
         .target_abi_json("synthetic", sessionkit_gen::synthetic_abi(1_000));
     time("account + synthetic 1,000-function target", 5, &synthetic);
+
+    let mut args = std::env::args().skip(1);
+    match (args.next().as_deref(), args.next()) {
+        (None, _) => {}
+        (Some("--crate"), Some(dir)) => write_crate(&PathBuf::from(dir), &synthetic),
+        _ => {
+            eprintln!("usage: render_time [--crate DIR]");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// Writes a crate at `dir` whose library is `generator`'s output.
+fn write_crate(dir: &std::path::Path, generator: &Generator) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let root = root.canonicalize().expect("the repository root exists");
+    std::fs::create_dir_all(dir.join("src")).expect("creates the crate's directory");
+    let manifest = format!(
+        r#"[package]
+name = "gen-bench"
+version = "0.0.0"
+edition = "2021"
+publish = false
+
+[dependencies]
+sessionkit = {{ path = "{}", default-features = false }}
+alloy = {{ version = "2.5", default-features = false, features = ["std", "sol-types", "contract"] }}
+
+[workspace]
+"#,
+        root.display()
+    );
+    std::fs::write(dir.join("Cargo.toml"), manifest).expect("writes Cargo.toml");
+    let abi = serde_json::to_string_pretty(&sessionkit_gen::synthetic_abi(1_000))
+        .expect("the ABI serialises");
+    std::fs::write(dir.join("synthetic.abi.json"), abi).expect("writes the ABI");
+    generator
+        .clone()
+        .out_dir(dir.join("src/generated"))
+        .generate()
+        .expect("generates");
+    std::fs::write(
+        dir.join("src/lib.rs"),
+        "#![allow(missing_docs)]\ninclude!(\"generated/mod.rs\");\n",
+    )
+    .expect("writes lib.rs");
+    println!("wrote the crate {}", dir.display());
 }

@@ -1,36 +1,38 @@
 //! A session whose key may only send up to 1,000 tokens in total to one recipient, 100 at a
-//! time, built with the policy builders `build.rs` generated from the account's and the
-//! token's ABIs.
+//! time, built with the call-policy builder `build.rs` generated from the token's ABI, and
+//! signed as the account's owner would grant it.
 
 mod bindings {
     include!(concat!(env!("OUT_DIR"), "/mod.rs"));
 }
 
-use alloy::hex;
 use alloy::primitives::address;
-use alloy::sol_types::SolValue;
-use bindings::account::{eq, lte, MissingField, SessionSpec};
+use alloy::signers::local::PrivateKeySigner;
 use bindings::erc20;
+use sessionkit::policy::{SessionSpec, SpecError};
+use sessionkit::typed::{eq, lte};
 
-fn main() -> Result<(), MissingField> {
+fn main() -> Result<(), SpecError> {
     let token = address!("0x3333333333333333333333333333333333333333");
     let bob = address!("0x4444444444444444444444444444444444444444");
     let session_key = address!("0x2222222222222222222222222222222222222222");
 
-    let spec = SessionSpec::builder()
-        .signer(session_key)
-        .expires_at(1_900_000_000u64)
-        .call_policy(
-            // transfer(address to, uint256 value): word 0 must be bob, word 1 at most 100,
-            // and the values transferred at most 1,000 over the session's life.
+    let spec = SessionSpec::builder(session_key)
+        .expires_at(1_900_000_000)
+        .call(
+            // transfer(address to, uint256 value): `to` must be bob, `value` at most 100, and
+            // the values transferred at most 1,000 over the session's life.
             erc20::transfer()
                 .to(eq(bob))
                 .value(lte(100u64).lifetime(1_000u64))
                 .build(token),
         )
-        .build()?;
+        .build_at(1_800_000_000)?;
+    println!("{}", spec.to_json());
 
-    println!("{spec:#?}");
-    println!("ABI-encoded: 0x{}", hex::encode(spec.abi_encode()));
+    let owner = PrivateKeySigner::random();
+    let signature = sessionkit::signing::sign_session_sync(&owner, &spec, 1, owner.address())
+        .expect("a local key signs");
+    println!("grant signature: {signature}");
     Ok(())
 }

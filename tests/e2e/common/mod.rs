@@ -1,42 +1,26 @@
-//! Helpers of the tests: running the `sessionkit` binary with output captured in files (a
-//! grandchild that keeps a pipe open cannot hang the test) and a deadline (a stuck command fails
-//! the test instead); `chain` for the tests on a local chain.
+//! Helpers of the tests that run on a local chain: a harness, and the fixture calls they use.
 
-pub mod chain;
+#![allow(dead_code)]
 
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use alloy::primitives::U256;
+use sessionkit_testkit::fixtures::Counter;
+use sessionkit_testkit::Harness;
 
-/// The `sessionkit` binary built for these tests.
-pub fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sessionkit"))
+pub use sessionkit_testkit::fixtures::{set_number, transfer};
+
+/// A harness with the default toolchain, or a panic saying why there is none.
+pub async fn harness() -> Harness {
+    Harness::builder()
+        .try_spawn()
+        .await
+        .unwrap_or_else(|e| panic!("cannot start the test chain: {e}"))
 }
 
-/// Runs `command` to completion within five minutes and returns its output.
-pub fn run(command: &mut Command) -> Output {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let stdout = std::fs::File::create(dir.path().join("stdout")).expect("a file");
-    let stderr = std::fs::File::create(dir.path().join("stderr")).expect("a file");
-    let mut child = command
-        .stdout(Stdio::from(stdout))
-        .stderr(Stdio::from(stderr))
-        .spawn()
-        .expect("the sessionkit binary starts");
-    let deadline = Instant::now() + Duration::from_secs(300);
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("waiting for sessionkit") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{command:?} did not finish within 5 minutes");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    Output {
-        status,
-        stdout: std::fs::read(dir.path().join("stdout")).expect("stdout"),
-        stderr: std::fs::read(dir.path().join("stderr")).expect("stderr"),
-    }
+/// The Counter's number.
+pub async fn number(h: &Harness) -> U256 {
+    Counter::new(h.counter, h.provider())
+        .number()
+        .call()
+        .await
+        .unwrap()
 }

@@ -1,14 +1,10 @@
 // `safeBatchTransferFrom(address,address,uint256[],uint256[],bytes)`: `ids` is a dynamic array.
 #[allow(warnings)]
-mod account {
-    include!("../output/session_account/account.rs");
-}
-#[allow(warnings)]
 mod erc1155 {
     include!("../output/session_account/erc1155.rs");
 }
 
-use account::eq;
+use sessionkit::typed::eq;
 use alloy::primitives::Address;
 
 fn main() {

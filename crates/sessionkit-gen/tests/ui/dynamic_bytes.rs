@@ -1,15 +1,11 @@
 // `safeTransferFrom(address,address,uint256,bytes)`: `data` is dynamic (its head word is an
 // offset), so it has no constraint method.
 #[allow(warnings)]
-mod account {
-    include!("../output/session_account/account.rs");
-}
-#[allow(warnings)]
 mod erc721 {
     include!("../output/session_account/erc721.rs");
 }
 
-use account::eq;
+use sessionkit::typed::eq;
 use alloy::primitives::{Address, Bytes};
 
 fn main() {

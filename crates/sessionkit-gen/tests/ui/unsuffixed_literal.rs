@@ -1,15 +1,11 @@
 // A `uint` parameter takes an unsigned integer; an unsuffixed literal is an `i32`, and the error
 // says to write `100u64`.
 #[allow(warnings)]
-mod account {
-    include!("../output/session_account/account.rs");
-}
-#[allow(warnings)]
 mod erc20 {
     include!("../output/session_account/erc20.rs");
 }
 
-use account::lte;
+use sessionkit::typed::lte;
 use alloy::primitives::Address;
 
 fn main() {

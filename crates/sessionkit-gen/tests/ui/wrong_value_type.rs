@@ -1,14 +1,10 @@
 // Values are typed: an `address` parameter takes an `Address`.
 #[allow(warnings)]
-mod account {
-    include!("../output/session_account/account.rs");
-}
-#[allow(warnings)]
 mod erc20 {
     include!("../output/session_account/erc20.rs");
 }
 
-use account::eq;
+use sessionkit::typed::eq;
 use alloy::primitives::Address;
 
 fn main() {

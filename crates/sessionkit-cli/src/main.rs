@@ -1,0 +1,329 @@
+//! The `sessionkit` command line: `check` runs the conformance suite, `demo` walks through the
+//! guide's example on a local chain, `gas` measures gas per operation, `simulate` predicts the
+//! account's decision offline, `gen` generates bindings, `bench` prints the harness figures,
+//! `cache` manages the toolchain cache.
+
+mod bench;
+mod cache;
+mod check;
+mod demo;
+mod gas;
+mod gen;
+mod keys;
+mod owner;
+mod simulate;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use alloy::primitives::Address;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "sessionkit",
+    version,
+    about = "Session keys for ERC-7702 smart EOAs: conformance, simulation and tooling"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the conformance suite on a local anvil against the bundled account or an artifact.
+    #[command(
+        after_help = "Examples:\n  sessionkit check\n  sessionkit check --jobs 2 --junit report.xml\n  sessionkit check --artifact out/MyAccount.sol/MyAccount.json --filter allowance"
+    )]
+    Check {
+        /// A Foundry artifact JSON (abi and bytecode) of the account to test instead of the bundled one.
+        #[arg(long, value_name = "PATH")]
+        artifact: Option<PathBuf>,
+        /// Only scenarios whose name contains this text (case-insensitive).
+        #[arg(long, value_name = "TEXT")]
+        filter: Option<String>,
+        /// Parallel jobs, each with its own anvil.
+        #[arg(long, value_name = "N", default_value_t = 2)]
+        jobs: usize,
+        /// Also writes the results as JUnit XML.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+    },
+    /// The guide's complete example, live on a local anvil: upgrade, grant, use, denials, expiry,
+    /// revocation, a sponsored call.
+    #[command(after_help = "Examples:\n  sessionkit demo\n  sessionkit demo --json")]
+    Demo {
+        /// Prints JSON lines instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Gas per operation, measured live on anvil, for the bundled account and optionally another.
+    #[command(
+        after_help = "Examples:\n  sessionkit gas\n  sessionkit gas --artifact out/MyAccount.sol/MyAccount.json --json"
+    )]
+    Gas {
+        /// A Foundry artifact JSON of another account to measure side by side.
+        #[arg(long, value_name = "PATH")]
+        artifact: Option<PathBuf>,
+        /// Prints JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Generates typed bindings and policy builders from an account ABI and target ABIs.
+    #[command(
+        after_help = "Example:\n  sessionkit gen --account out/SessionAccount.sol/SessionAccount.json \\\n      --target erc20=abi/ERC20.json --out src/bindings\n\n\
+        Writes one file per module and mod.rs; include them with `mod bindings;` (or\n\
+        include!(\"…/mod.rs\")). Files are only rewritten when their content changes."
+    )]
+    Gen {
+        /// The account's ABI (a JSON ABI or a Foundry artifact): bindings, after checking it has
+        /// the session-key interface.
+        #[arg(long, value_name = "PATH")]
+        account: Option<PathBuf>,
+        /// A target contract's ABI (or artifact, whose bytecode the bindings then carry) and the
+        /// module to generate for it.
+        #[arg(long = "target", value_name = "NAME=PATH")]
+        targets: Vec<String>,
+        /// The directory to write into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Also builders for `view` and `pure` functions.
+        #[arg(long)]
+        views: bool,
+        /// Bindings without `#[sol(rpc)]` (the code then needs only alloy's sol-types).
+        #[arg(long)]
+        no_rpc: bool,
+        /// The path of the runtime crate in the generated code.
+        #[arg(long, value_name = "PATH", default_value = "::sessionkit")]
+        runtime_path: String,
+    },
+    /// Measures the harness: anvil ready time, scenario time p50/p95, suite wall time with 1 and 2 jobs.
+    #[command(after_help = "Example:\n  sessionkit bench --spawns 10")]
+    Bench {
+        /// How many anvils to start for the ready-time figure.
+        #[arg(long, value_name = "N", default_value_t = 10)]
+        spawns: usize,
+        /// Only the anvil-ready figure.
+        #[arg(long)]
+        anvil_only: bool,
+    },
+    /// Predicts offline whether the account lets a session run calls, and why not.
+    #[command(
+        after_help = "Example:\n  sessionkit simulate --spec spec.json --calls calls.json --at 1900000000\n\n\
+        spec.json is a session spec in the runtime's JSON form; calls.json a list of\n\
+        {\"target\": \"0x…\", \"value\": \"0.1 ether\", \"data\": \"0x…\"}; usage.json maps limits such as\n\
+        \"transfer_policies[0].value_limit\" to {\"used\": \"10\", \"window\": 19000}."
+    )]
+    Simulate {
+        /// The session spec (JSON).
+        #[arg(long, value_name = "FILE")]
+        spec: PathBuf,
+        /// The calls (JSON list), run as one batch unless --each.
+        #[arg(long, value_name = "FILE")]
+        calls: PathBuf,
+        /// The usage so far (JSON); none when absent.
+        #[arg(long, value_name = "FILE")]
+        usage: Option<PathBuf>,
+        /// The block time to decide at (unix seconds or an RFC 3339 date; default: now).
+        #[arg(long, value_name = "TIMESTAMP", value_parser = parse_timestamp)]
+        at: Option<u64>,
+        /// The account's address (a session may never call it).
+        #[arg(
+            long,
+            value_name = "ADDRESS",
+            default_value = "0x0000000000000000000000000000000000000001"
+        )]
+        account: Address,
+        /// Decides each call as its own batch, carrying usage forward.
+        #[arg(long)]
+        each: bool,
+        /// Prints JSON lines instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Writes a new key to an encrypted keystore and prints its address (the key itself is never
+    /// printed).
+    #[command(
+        after_help = "Example:\n  sessionkit keygen --dir keys --name server-key --password-file secret.txt"
+    )]
+    Keygen {
+        /// The directory to write the keystore into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        /// The keystore's file name (default: a random UUID).
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+        /// A file whose first line is the password (else it is asked for twice).
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
+    },
+    /// Grants a session (a spec in the runtime's JSON form) on an account, signed and sent by
+    /// the owner's key.
+    #[command(
+        after_help = "Example:\n  sessionkit grant --rpc https://rpc.example --account 0x… --spec spec.json \\\n      --key-file owner.json --password-file secret.txt\n  OWNER_KEY=0x… sessionkit grant --rpc http://127.0.0.1:8545 --account 0x… --spec spec.json --key-env OWNER_KEY"
+    )]
+    Grant {
+        /// The chain's RPC URL (http or https).
+        #[arg(long, value_name = "URL")]
+        rpc: String,
+        /// The account (the smart EOA, or a factory-deployed account).
+        #[arg(long, value_name = "ADDRESS")]
+        account: Address,
+        /// The session spec (JSON; see `simulate --help` for the form).
+        #[arg(long, value_name = "FILE")]
+        spec: PathBuf,
+        /// The owner's key.
+        #[command(flatten)]
+        owner: keys::KeyArgs,
+    },
+    /// Revokes a session key on an account with the owner's key.
+    #[command(
+        after_help = "Example:\n  sessionkit revoke --rpc http://127.0.0.1:8545 --account 0x… --signer 0x… --key-file owner.json"
+    )]
+    Revoke {
+        /// The chain's RPC URL (http or https).
+        #[arg(long, value_name = "URL")]
+        rpc: String,
+        /// The account.
+        #[arg(long, value_name = "ADDRESS")]
+        account: Address,
+        /// The session key to revoke.
+        #[arg(long, value_name = "ADDRESS")]
+        signer: Address,
+        /// The owner's key.
+        #[command(flatten)]
+        owner: keys::KeyArgs,
+    },
+    /// Shows, installs or cleans the per-user cache of the pinned toolchain (anvil, forge, cast,
+    /// solc-js, EntryPoint v0.8), which is `SESSIONKIT_CACHE_DIR`, else `$XDG_CACHE_HOME/sessionkit`,
+    /// else `~/.cache/sessionkit`.
+    #[command(
+        after_help = "Examples:\n  sessionkit cache\n  sessionkit cache install\n  sessionkit cache clean        # old versions\n  sessionkit cache clean --all"
+    )]
+    Cache {
+        #[command(subcommand)]
+        action: Option<CacheCommand>,
+    },
+}
+
+#[derive(Subcommand)]
+enum CacheCommand {
+    /// Lists the cached toolchain versions and their sizes (the default).
+    Show,
+    /// Installs the pinned toolchain now (it installs on first use otherwise).
+    Install,
+    /// Removes old toolchain versions, or all of them.
+    Clean {
+        /// Also the version this sessionkit uses.
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // A bad value (`--at soon`) is one line naming the flag and what it expects; clap's
+        // other errors (a missing or unknown flag) keep its usage lines.
+        Err(e)
+            if matches!(
+                e.kind(),
+                clap::error::ErrorKind::ValueValidation | clap::error::ErrorKind::InvalidValue
+            ) =>
+        {
+            let text = e.to_string();
+            eprintln!("{}", text.lines().next().unwrap_or_default());
+            return ExitCode::from(2);
+        }
+        Err(e) => e.exit(),
+    };
+    let result = match cli.command {
+        Command::Check {
+            artifact,
+            filter,
+            jobs,
+            junit,
+        } => check::run(artifact.as_deref(), filter, jobs, junit.as_deref()),
+        Command::Bench { spawns, anvil_only } => bench::run(spawns, anvil_only),
+        Command::Gen {
+            account,
+            targets,
+            out,
+            views,
+            no_rpc,
+            runtime_path,
+        } => gen::run(gen::Args {
+            account: account.as_deref(),
+            targets: &targets,
+            out: &out,
+            views,
+            rpc: !no_rpc,
+            runtime_path: &runtime_path,
+        }),
+        Command::Demo { json } => runtime()
+            .and_then(|rt| rt.block_on(demo::run(json)))
+            .map(|()| ExitCode::SUCCESS),
+        Command::Gas { artifact, json } => gas::run(artifact.as_deref(), json),
+        Command::Simulate {
+            spec,
+            calls,
+            usage,
+            at,
+            account,
+            each,
+            json,
+        } => simulate::run(simulate::Args {
+            spec: &spec,
+            calls: &calls,
+            usage: usage.as_deref(),
+            at,
+            account,
+            each,
+            json,
+        }),
+        Command::Keygen {
+            dir,
+            name,
+            password_file,
+        } => owner::keygen(&dir, name.as_deref(), password_file.as_deref()),
+        Command::Grant {
+            rpc,
+            account,
+            spec,
+            owner,
+        } => owner::grant(&rpc, account, &spec, &owner),
+        Command::Revoke {
+            rpc,
+            account,
+            signer,
+            owner,
+        } => owner::revoke(&rpc, account, signer, &owner),
+        Command::Cache { action } => cache::run(match action {
+            None | Some(CacheCommand::Show) => cache::Action::Show,
+            Some(CacheCommand::Install) => cache::Action::Install,
+            Some(CacheCommand::Clean { all }) => cache::Action::Clean { all },
+        }),
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `--at`: unix seconds or an RFC 3339 date.
+fn parse_timestamp(s: &str) -> Result<u64, String> {
+    sessionkit::units::parse_timestamp(s).map_err(|e| e.to_string())
+}
+
+/// The async runtime of the commands that talk to a chain.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}

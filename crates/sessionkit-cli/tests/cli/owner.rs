@@ -1,0 +1,180 @@
+//! `keygen`, `grant` and `revoke` against a local chain, with keys from a keystore (password
+//! from a file) and from an environment variable: never from a plain argument.
+
+use alloy::primitives::Address;
+use alloy::signers::local::PrivateKeySigner;
+use sessionkit_testkit::Harness;
+
+use crate::{bin, run};
+
+async fn harness() -> Harness {
+    Harness::builder()
+        .try_spawn()
+        .await
+        .unwrap_or_else(|e| panic!("cannot start the test chain: {e}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_keystore_from_keygen_grants_and_an_env_key_revokes() {
+    let h = harness().await;
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("secret.txt");
+    std::fs::write(&secret, "correct horse\n").unwrap();
+    let keys = dir.path().join("keys");
+    let out = run(bin()
+        .args(["keygen", "--dir"])
+        .arg(&keys)
+        .args(["--name", "owner.json", "--password-file"])
+        .arg(&secret));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let address: Address = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("address "))
+        .expect("keygen prints the address")
+        .parse()
+        .unwrap();
+    // The same keystore decrypts to the printed address; the key itself was never printed.
+    let owner =
+        PrivateKeySigner::decrypt_keystore(keys.join("owner.json"), "correct horse").unwrap();
+    assert_eq!(owner.address(), address);
+    assert!(!stdout.contains(&alloy::hex::encode(owner.to_bytes())));
+    // A second keygen to the same name refuses to overwrite it.
+    let again = run(bin()
+        .args(["keygen", "--dir"])
+        .arg(&keys)
+        .args(["--name", "owner.json", "--password-file"])
+        .arg(&secret));
+    assert_eq!(again.status.code(), Some(2));
+
+    h.set_balance(
+        address,
+        alloy::primitives::U256::from(10u64).pow(alloy::primitives::U256::from(18)),
+    )
+    .await
+    .unwrap();
+    let eoa = h.client(&owner).await.unwrap();
+    eoa.upgrade(&owner).await.unwrap();
+    let key = PrivateKeySigner::random();
+    let expires = h.timestamp().await.unwrap() + 3600;
+    let spec = dir.path().join("spec.json");
+    std::fs::write(
+        &spec,
+        format!(
+            r#"{{"signer": "{}", "expires_at": {expires}, "call_policies": [{{"target": "{}", "function": "setNumber(uint256)"}}]}}"#,
+            key.address(),
+            h.counter
+        ),
+    )
+    .unwrap();
+    let out = run(bin()
+        .args(["grant", "--rpc", h.endpoint(), "--account"])
+        .arg(address.to_string())
+        .arg("--spec")
+        .arg(&spec)
+        .arg("--key-file")
+        .arg(keys.join("owner.json"))
+        .arg("--password-file")
+        .arg(&secret));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("granted a session to {}", key.address())),
+        "{stdout}"
+    );
+    assert_eq!(eoa.expires_at(key.address()).await.unwrap(), expires);
+
+    let out = run(bin()
+        .args(["revoke", "--rpc", h.endpoint(), "--account"])
+        .arg(address.to_string())
+        .arg("--signer")
+        .arg(key.address().to_string())
+        .args(["--key-env", "SESSIONKIT_TEST_OWNER_KEY"])
+        .env("SESSIONKIT_TEST_OWNER_KEY", owner.to_bytes().to_string()));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(eoa.session(key.address()).await.unwrap().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn key_mistakes_are_one_line_errors() {
+    let h = harness().await;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("spec.json");
+    std::fs::write(&spec, "{}").unwrap();
+    let account = Address::repeat_byte(0x11).to_string();
+    // (arguments, environment, what the error says)
+    type Case<'a> = (Vec<String>, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case> = vec![
+        (vec![], vec![], "give the owner's key as --key-file FILE"),
+        (
+            vec!["--key-env".into(), "SESSIONKIT_TEST_UNSET".into()],
+            vec![],
+            "SESSIONKIT_TEST_UNSET: the variable is not set",
+        ),
+        (
+            vec!["--key-env".into(), "SESSIONKIT_TEST_BAD".into()],
+            vec![("SESSIONKIT_TEST_BAD", "0x1234")],
+            "does not hold a private key",
+        ),
+        (
+            vec![
+                "--key-file".into(),
+                dir.path().join("missing.json").display().to_string(),
+                "--password-file".into(),
+                spec.display().to_string(),
+            ],
+            vec![],
+            "missing.json: cannot decrypt the keystore",
+        ),
+    ];
+    for (args, env, expected) in cases {
+        let mut command = bin();
+        command
+            .args([
+                "revoke",
+                "--rpc",
+                h.endpoint(),
+                "--account",
+                &account,
+                "--signer",
+                &account,
+            ])
+            .args(&args);
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let out = run(&mut command);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+    }
+    // An account without code is named before anything is signed.
+    let key = PrivateKeySigner::random();
+    let out = run(bin()
+        .args([
+            "revoke",
+            "--rpc",
+            h.endpoint(),
+            "--account",
+            &account,
+            "--signer",
+            &account,
+        ])
+        .args(["--key-env", "K"])
+        .env("K", key.to_bytes().to_string()));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("is not delegated"), "{stderr}");
+}
