@@ -128,6 +128,43 @@ pub enum AccountError {
         /// The caller.
         msg_sender: Address,
     },
+    /// `SessionIsWildcard(signer)`: a wildcard session has no paymasters to allow or disallow.
+    SessionIsWildcard {
+        /// The signer.
+        signer: Address,
+    },
+    /// `SessionPaymasterNotAllowed(signer, paymaster)`: a scoped session's user operation named
+    /// a paymaster the owner did not allow for it (or none, or its cost was above the cap), or
+    /// disallowing a paymaster that was not allowed.
+    SessionPaymasterNotAllowed {
+        /// The session's signer.
+        signer: Address,
+        /// The paymaster.
+        paymaster: Address,
+    },
+    /// `TooManySessionPaymasters(signer, max)`: the session allows the most paymasters it can.
+    TooManySessionPaymasters {
+        /// The session's signer.
+        signer: Address,
+        /// The most paymasters one session can allow.
+        max: U256,
+    },
+    /// `CallStarved(index, gasBefore, gasLeft)`: inner call `index` came back with less than
+    /// 1/64 of the gas before it (it may have been starved); the batch reverted, its uid unused.
+    CallStarved {
+        /// The call's index in the batch.
+        index: u64,
+        /// The gas the account had before the call.
+        gas_before: u64,
+        /// The gas left after it.
+        gas_left: u64,
+    },
+    /// `SignerRevoked(signer)`: a grant for a signer the owner revoked on this account. A
+    /// revoked signer is burned: no grant revives it.
+    SignerRevoked {
+        /// The signer.
+        signer: Address,
+    },
 }
 
 impl AccountError {
@@ -194,6 +231,21 @@ impl AccountError {
             Raw::OnlyEntryPoint(e) => AccountError::OnlyEntryPoint {
                 msg_sender: e.msgSender,
             },
+            Raw::SessionIsWildcard(e) => AccountError::SessionIsWildcard { signer: e.signer },
+            Raw::SessionPaymasterNotAllowed(e) => AccountError::SessionPaymasterNotAllowed {
+                signer: e.signer,
+                paymaster: e.paymaster,
+            },
+            Raw::TooManySessionPaymasters(e) => AccountError::TooManySessionPaymasters {
+                signer: e.signer,
+                max: e.max,
+            },
+            Raw::CallStarved(e) => AccountError::CallStarved {
+                index: e.index.saturating_to(),
+                gas_before: e.gasBefore.saturating_to(),
+                gas_left: e.gasLeft.saturating_to(),
+            },
+            Raw::SignerRevoked(e) => AccountError::SignerRevoked { signer: e.signer },
         })
     }
 
@@ -221,6 +273,11 @@ impl AccountError {
             AccountError::SessionStorageFailed { .. } => "SessionStorageFailed",
             AccountError::OnlyAccount { .. } => "OnlyAccount",
             AccountError::OnlyEntryPoint { .. } => "OnlyEntryPoint",
+            AccountError::SessionIsWildcard { .. } => "SessionIsWildcard",
+            AccountError::SessionPaymasterNotAllowed { .. } => "SessionPaymasterNotAllowed",
+            AccountError::TooManySessionPaymasters { .. } => "TooManySessionPaymasters",
+            AccountError::CallStarved { .. } => "CallStarved",
+            AccountError::SignerRevoked { .. } => "SignerRevoked",
         }
     }
 }
@@ -345,6 +402,30 @@ impl fmt::Display for AccountError {
             AccountError::OnlyAccount { msg_sender } => write!(
                 f,
                 "OnlyAccount: {msg_sender} is not the account; only the owner may do this, from the account itself"
+            ),
+            AccountError::SessionIsWildcard { signer } => write!(
+                f,
+                "SessionIsWildcard: {signer}'s session is a wildcard one, which may use any paymaster; \
+                 there is no paymaster to allow or disallow"
+            ),
+            AccountError::SessionPaymasterNotAllowed { signer, paymaster } => write!(
+                f,
+                "SessionPaymasterNotAllowed: paymaster {paymaster} is not allowed for {signer}'s session (or the operation \
+                 costs more than its cap); the owner allows it with allowSessionPaymaster (`sessionkit paymaster allow`)"
+            ),
+            AccountError::TooManySessionPaymasters { signer, max } => write!(
+                f,
+                "TooManySessionPaymasters: {signer}'s session already allows {max} paymasters; disallow one first"
+            ),
+            AccountError::CallStarved { index, gas_before, gas_left } => write!(
+                f,
+                "CallStarved: call {index} of the batch came back with {gas_left} gas, less than 1/64 of the {gas_before} \
+                 before it, so it may have been starved; the batch reverted and its uid is unused: resend it with more gas"
+            ),
+            AccountError::SignerRevoked { signer } => write!(
+                f,
+                "SignerRevoked: the owner revoked {signer} on this account and a revoked key is burned: no grant revives it; \
+                 generate a new session key (`sessionkit keygen`) and grant that"
             ),
         }
     }

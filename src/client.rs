@@ -41,7 +41,7 @@ use alloy::eips::eip2718::Encodable2718;
 use alloy::eips::eip7702::SignedAuthorization;
 use alloy::eips::BlockNumberOrTag;
 use alloy::network::{TransactionBuilder, TransactionBuilder7702};
-use alloy::primitives::{Address, Bytes, B256};
+use alloy::primitives::{Address, Bytes, B256, U256};
 use alloy::providers::Provider;
 use alloy::rpc::types::{TransactionReceipt, TransactionRequest};
 use alloy::sol_types::SolCall;
@@ -98,6 +98,29 @@ pub struct Sent {
     pub block_number: u64,
     /// The full receipt.
     pub receipt: TransactionReceipt,
+    /// Something the caller should know although the transaction succeeded (one line), e.g.
+    /// that an upgrade found the account's storage namespace written by other code.
+    pub warning: Option<String>,
+}
+
+/// The storage slot of the account's namespace marker (`AccountStorage.MARKER_SLOT`: member 5
+/// of the ERC-7201 namespace `sessionkit.account.v1`).
+pub const NAMESPACE_MARKER_SLOT: B256 =
+    alloy::primitives::b256!("b27e924cb1bb5f04eacce32bcf6a8c700fa4b3571c675fa78b94dcfd4fec6f05");
+
+/// The value our account writes there: the ASCII of `sessionkit.account.v1`, left-aligned.
+pub const NAMESPACE_MARKER: B256 =
+    alloy::primitives::b256!("73657373696f6e6b69742e6163636f756e742e76310000000000000000000000");
+
+/// Who wrote the account's storage namespace, from its marker slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Namespace {
+    /// Nothing wrote the marker (no session was granted, revoked or cancelled by our code).
+    Unmarked,
+    /// Our account's code wrote it.
+    Ours,
+    /// Something else wrote this value there: sessions found in the namespace may not be ours.
+    Foreign(B256),
 }
 
 /// A session as the account reports it.
@@ -212,8 +235,29 @@ impl<P: Provider + Clone> SmartEoa<P> {
             .map_err(sign("signing the 7702 authorization"))
     }
 
+    /// Who wrote the account's storage namespace, from its marker slot. A previous 7702
+    /// delegate that wrote sessions into our namespace would have them trusted as found:
+    /// [`SmartEoa::upgrade`] warns in [`Sent::warning`] when the marker is not ours, and
+    /// [`SmartEoa::revoke_many`] of every signer the old code granted is the remedy.
+    pub async fn namespace(&self) -> Result<Namespace, Error> {
+        let word = self
+            .provider
+            .get_storage_at(self.account, NAMESPACE_MARKER_SLOT.into())
+            .await
+            .map_err(rpc("reading the namespace marker"))?;
+        let word = B256::from(word);
+        Ok(if word.is_zero() {
+            Namespace::Unmarked
+        } else if word == NAMESPACE_MARKER {
+            Namespace::Ours
+        } else {
+            Namespace::Foreign(word)
+        })
+    }
+
     /// Delegates the EOA to the implementation with its own type-4 transaction (the
-    /// authorization's nonce is the transaction's nonce + 1).
+    /// authorization's nonce is the transaction's nonce + 1). When the account's namespace
+    /// marker was written by other code, the result carries a warning.
     pub async fn upgrade(&self, owner: &(impl AnySigner + ?Sized)) -> Result<Sent, Error> {
         self.check_owner_key(owner, "upgrading the account")?;
         let eoa_nonce = self.nonce(self.account).await?;
@@ -266,7 +310,18 @@ impl<P: Provider + Clone> SmartEoa<P> {
             )
             .await?;
         match self.delegation().await? {
-            Delegation::To(d) if d == self.implementation => Ok(sent),
+            Delegation::To(d) if d == self.implementation => {
+                let mut sent = sent;
+                if let Namespace::Foreign(word) = self.namespace().await? {
+                    sent.warning = Some(format!(
+                        "the storage namespace of {} holds the marker {word}, written by other code: \
+                         sessions found there are trusted as they are; revoke every signer it granted \
+                         (SmartEoa::revoke_many, `sessionkit revoke --all`)",
+                        self.account
+                    ));
+                }
+                Ok(sent)
+            }
             Delegation::To(delegate) => Err(Error::DelegatedElsewhere {
                 account: self.account,
                 delegate,
@@ -305,21 +360,176 @@ impl<P: Provider + Clone> SmartEoa<P> {
             .await
     }
 
-    /// Revokes `signer`'s session at once (the owner's own transaction to the account).
+    /// Revokes `signer`'s session at once (the owner's own transaction to the account) and
+    /// burns the signer on this account: no grant, signed before or after, revives it.
     pub async fn revoke(
         &self,
         owner: &(impl AnySigner + ?Sized),
         signer: Address,
     ) -> Result<Sent, Error> {
+        self.owner_call(
+            owner,
+            &SessionAccount::revokeSessionCall { signer },
+            "revoking the session",
+        )
+        .await
+    }
+
+    /// Revokes and burns every signer of `signers` in one transaction (`revokeSessions`),
+    /// whether or not it has a session: a key with a signed grant that was never submitted is
+    /// burned before it can be. A burned key cannot be granted again on this account.
+    pub async fn revoke_many(
+        &self,
+        owner: &(impl AnySigner + ?Sized),
+        signers: &[Address],
+    ) -> Result<Sent, Error> {
+        self.owner_call(
+            owner,
+            &SessionAccount::revokeSessionsCall {
+                signers: signers.to_vec(),
+            },
+            "revoking sessions",
+        )
+        .await
+    }
+
+    /// Revokes every live session of the account at once: finds the signers from the
+    /// account's `SessionCreated` and `SessionRevoked` events ([`SmartEoa::live_signers`]),
+    /// then burns them in one `revokeSessions`. Returns the signers and the transaction (`None`
+    /// when there was no live session).
+    pub async fn revoke_all(
+        &self,
+        owner: &(impl AnySigner + ?Sized),
+    ) -> Result<(Vec<Address>, Option<Sent>), Error> {
+        let signers = self.live_signers().await?;
+        if signers.is_empty() {
+            return Ok((signers, None));
+        }
+        let sent = self.revoke_many(owner, &signers).await?;
+        Ok((signers, Some(sent)))
+    }
+
+    /// The signers with a live session (granted, not revoked, not expired), from the
+    /// account's `SessionCreated` and `SessionRevoked` events and its views.
+    pub async fn live_signers(&self) -> Result<Vec<Address>, Error> {
+        use alloy::rpc::types::Filter;
+        use alloy::sol_types::SolEvent;
         self.ensure_delegated().await?;
-        let call = SessionAccount::revokeSessionCall { signer };
+        let filter = Filter::new()
+            .address(self.account)
+            .event_signature(vec![
+                SessionAccount::SessionCreated::SIGNATURE_HASH,
+                SessionAccount::SessionRevoked::SIGNATURE_HASH,
+            ])
+            .from_block(0u64);
+        let logs = self
+            .provider
+            .get_logs(&filter)
+            .await
+            .map_err(rpc("reading the session events"))?;
+        let mut signers: Vec<Address> = Vec::new();
+        for log in &logs {
+            if let Some(signer) = log.topics().get(1).map(|t| Address::from_word(*t)) {
+                if !signers.contains(&signer) {
+                    signers.push(signer);
+                }
+            }
+        }
+        let now = self.timestamp().await?;
+        let mut live = Vec::new();
+        for signer in signers {
+            if self.expires_at_unchecked(signer).await? > now {
+                live.push(signer);
+            }
+        }
+        Ok(live)
+    }
+
+    /// Whether the owner revoked (burned) `signer` on this account: no grant can revive it.
+    pub async fn is_revoked(&self, signer: Address) -> Result<bool, Error> {
+        self.ensure_delegated().await?;
+        self.view_unchecked(SessionAccount::isSignerRevokedCall { signer })
+            .await
+    }
+
+    /// Cancels the SessionSpec uid `uid` (`invalidateUid`): a grant the owner signed with it
+    /// and never submitted can no longer be submitted.
+    pub async fn invalidate_uid(
+        &self,
+        owner: &(impl AnySigner + ?Sized),
+        uid: B256,
+    ) -> Result<Sent, Error> {
+        self.owner_call(
+            owner,
+            &SessionAccount::invalidateUidCall { uid },
+            "cancelling the grant uid",
+        )
+        .await
+    }
+
+    /// Allows `paymaster` to pay for the user operations of `signer`'s scoped session, each
+    /// costing at most `max_cost_per_op` wei (`None`: no cap). A scoped session's operations
+    /// validate only through a paymaster so allowed: a paymaster may charge the account (an
+    /// ERC-20 paymaster the owner approved takes its tokens), which the session's limits do not
+    /// cover. A re-grant of the signer starts with none allowed.
+    pub async fn allow_session_paymaster(
+        &self,
+        owner: &(impl AnySigner + ?Sized),
+        signer: Address,
+        paymaster: Address,
+        max_cost_per_op: Option<U256>,
+    ) -> Result<Sent, Error> {
+        self.owner_call(
+            owner,
+            &SessionAccount::allowSessionPaymasterCall {
+                signer,
+                paymaster,
+                maxCostPerOp: max_cost_per_op.unwrap_or(U256::MAX),
+            },
+            "allowing the session paymaster",
+        )
+        .await
+    }
+
+    /// No longer allows `paymaster` for `signer`'s session.
+    pub async fn disallow_session_paymaster(
+        &self,
+        owner: &(impl AnySigner + ?Sized),
+        signer: Address,
+        paymaster: Address,
+    ) -> Result<Sent, Error> {
+        self.owner_call(
+            owner,
+            &SessionAccount::disallowSessionPaymasterCall { signer, paymaster },
+            "disallowing the session paymaster",
+        )
+        .await
+    }
+
+    /// The paymasters allowed for `signer`'s session, each with its maximum cost per operation
+    /// (`U256::MAX`: no cap); empty without a session or for a wildcard one.
+    pub async fn session_paymasters(&self, signer: Address) -> Result<Vec<(Address, U256)>, Error> {
+        self.ensure_delegated().await?;
+        let r = self
+            .view_unchecked(SessionAccount::getSessionPaymastersCall { signer })
+            .await?;
+        Ok(r.paymasters.into_iter().zip(r.maxCostsPerOp).collect())
+    }
+
+    /// Sends `call` to the account as the owner's own transaction.
+    async fn owner_call(
+        &self,
+        owner: &(impl AnySigner + ?Sized),
+        call: &impl SolCall,
+        action: &str,
+    ) -> Result<Sent, Error> {
+        self.ensure_delegated().await?;
         let ctx = RevertContext {
             account: self.account,
             expected_signer: Some(self.account),
             ..Default::default()
         };
-        self.send_call(owner, &call, "revoking the session", ctx)
-            .await
+        self.send_call(owner, call, action, ctx).await
     }
 
     /// Runs `calls` as the owner (the EOA's own transaction to itself).
@@ -757,6 +967,7 @@ pub async fn send_signed(
         gas_used: receipt.gas_used,
         block_number: receipt.block_number.unwrap_or_default(),
         receipt,
+        warning: None,
     })
 }
 

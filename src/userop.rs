@@ -143,6 +143,9 @@ pub struct UserOps<P> {
     delegate: Option<Address>,
     /// The paymaster that pays for the operations, if any.
     paymaster: Option<Address>,
+    /// The owner, when known (a smart EOA's own address, or a standalone account's owner):
+    /// its operations use nonce key 0.
+    owner: Option<Address>,
 }
 
 impl<P: Provider + Clone> UserOps<P> {
@@ -159,12 +162,33 @@ impl<P: Provider + Clone> UserOps<P> {
             init_code: Bytes::new(),
             delegate: None,
             paymaster: None,
+            owner: None,
         })
     }
 
+    /// The owner of a standalone account, so that its operations use nonce key 0 (without it
+    /// they use the key of the owner's address, which the account accepts as well).
+    pub fn owner(mut self, owner: Address) -> Self {
+        self.owner = Some(owner);
+        self
+    }
+
+    /// The nonce key an operation signed by `signer` uses: 0 for the owner (a smart EOA signs
+    /// as its own address), the signer's address for a session key. The account requires it
+    /// (`uint192(nonce >> 64) == uint160(signer)`), so a session key cannot use up, or
+    /// front-run, the owner's nonces; each key has a sequence of its own.
+    pub fn nonce_key(&self, signer: Address) -> Uint<192, 3> {
+        if signer == self.sender || Some(signer) == self.owner {
+            Uint::ZERO
+        } else {
+            Uint::from_be_slice(signer.as_slice())
+        }
+    }
+
     /// Has `paymaster` pay for the operations. The account never pays gas for a scoped
-    /// session key (it could be drained through fees), so a session key's operations need one;
-    /// the owner's and a wildcard session's may go without.
+    /// session key (it could be drained through fees), so a scoped session's operations need a
+    /// paymaster the owner allowed for that session (`SmartEoa::allow_session_paymaster`); the
+    /// owner's and a wildcard session's may go without.
     pub fn paymaster(mut self, paymaster: Address) -> Self {
         self.paymaster = Some(paymaster);
         self
@@ -181,6 +205,7 @@ impl<P: Provider + Clone> UserOps<P> {
     /// The first operation of a standalone account: deploys it through `factory`.
     pub fn first_standalone(mut self, factory: Address, owner: Address, salt: B256) -> Self {
         self.init_code = factory_init_code(factory, owner, salt);
+        self.owner = Some(owner);
         self
     }
 
@@ -196,7 +221,7 @@ impl<P: Provider + Clone> UserOps<P> {
         signer: &(impl AnySigner + ?Sized),
         calls: &[Call],
     ) -> Result<PackedUserOperation, Error> {
-        let nonce = self.nonce(Uint::ZERO).await?;
+        let nonce = self.nonce(self.nonce_key(signer.signer_address())).await?;
         let fees = self
             .provider
             .estimate_eip1559_fees()
@@ -333,6 +358,55 @@ impl<P: Provider + Clone> UserOps<P> {
         (verification, call)
     }
 
+    /// Why validation refused a session key's operation (AA24), when the reason is the
+    /// paymaster: none given, or one the owner did not allow for the session. Otherwise the
+    /// signature error it is.
+    async fn session_validation_error(&self, account: Address, signer: Address) -> Error {
+        let invalid = Error::InvalidSignature {
+            account,
+            expected: Some(signer),
+            recovered: signer,
+        };
+        let (Some(expires_at), Some(wildcard), Some(allowed)) = (
+            self.view(SessionAccount::getSessionExpirationForSignerCall { signer })
+                .await,
+            self.view(SessionAccount::isWildcardSignerCall { signer })
+                .await,
+            self.view(SessionAccount::getSessionPaymastersCall { signer })
+                .await
+                .map(|r| r.paymasters),
+        ) else {
+            return invalid;
+        };
+        if expires_at.is_zero() {
+            return invalid;
+        }
+        match self.paymaster {
+            _ if wildcard => invalid,
+            None => Error::EntryPoint {
+                account,
+                reason: "AA24 signature error: a scoped session key's operation needs a paymaster the owner \
+                         allowed for the session (the account never pays gas for it; SmartEoa::allow_session_paymaster), \
+                         or the key has no live session"
+                    .into(),
+            },
+            Some(paymaster) if !allowed.contains(&paymaster) => Error::Account {
+                account,
+                error: AccountError::SessionPaymasterNotAllowed { signer, paymaster },
+            },
+            Some(_) => invalid,
+        }
+    }
+
+    /// A view of the sender, `None` when it cannot be read.
+    async fn view<C: SolCall>(&self, call: C) -> Option<C::Return> {
+        let tx = TransactionRequest::default()
+            .with_to(self.sender)
+            .with_input(call.abi_encode());
+        let out = self.provider.call(tx).await.ok()?;
+        C::abi_decode_returns(&out).ok()
+    }
+
     /// Submits `ops` in one `handleOps` transaction from `bundler` (with `authorization` for a
     /// 7702 sender's first operation), and returns the receipt of the first operation, or its
     /// failure as a typed error.
@@ -359,20 +433,16 @@ impl<P: Provider + Clone> UserOps<P> {
             Ok(gas) => gas,
             Err(e) => {
                 return Err(match e.as_error_resp().and_then(|r| r.as_revert_data()) {
-                    // A scoped session key's operation without a paymaster fails validation
-                    // like a bad signature: say which it is.
-                    Some(data) if self.paymaster.is_none() && ctx.session_signer.is_some_and(|s| s != self.sender) => {
-                        match entry_point_error(&data, ctx) {
-                            Error::InvalidSignature { account, .. } => Error::EntryPoint {
-                                account,
-                                reason: "AA24 signature error: a scoped session key's operation needs a paymaster \
-                                         (the account never pays gas for it), or the key has no live session"
-                                    .into(),
-                            },
-                            other => other,
+                    Some(data) => match (entry_point_error(&data, ctx), ctx.session_signer) {
+                        // A scoped session key's operation without an allowed paymaster fails
+                        // validation like a bad signature: say which it is.
+                        (Error::InvalidSignature { account, .. }, Some(signer))
+                            if signer != self.sender =>
+                        {
+                            self.session_validation_error(account, signer).await
                         }
-                    }
-                    Some(data) => entry_point_error(&data, ctx),
+                        (other, _) => other,
+                    },
                     None => rpc("submitting the user operation")(e),
                 });
             }

@@ -170,6 +170,49 @@ fn all() -> Vec<(Vec<u8>, AccountError)> {
             A::OnlyEntryPoint { msgSender: KEY }.abi_encode(),
             AccountError::OnlyEntryPoint { msg_sender: KEY },
         ),
+        (
+            A::SessionIsWildcard { signer: KEY }.abi_encode(),
+            AccountError::SessionIsWildcard { signer: KEY },
+        ),
+        (
+            A::SessionPaymasterNotAllowed {
+                signer: KEY,
+                paymaster: KEY,
+            }
+            .abi_encode(),
+            AccountError::SessionPaymasterNotAllowed {
+                signer: KEY,
+                paymaster: KEY,
+            },
+        ),
+        (
+            A::TooManySessionPaymasters {
+                signer: KEY,
+                max: u(4),
+            }
+            .abi_encode(),
+            AccountError::TooManySessionPaymasters {
+                signer: KEY,
+                max: u(4),
+            },
+        ),
+        (
+            A::CallStarved {
+                index: u(1),
+                gasBefore: u(64_000),
+                gasLeft: u(900),
+            }
+            .abi_encode(),
+            AccountError::CallStarved {
+                index: 1,
+                gas_before: 64_000,
+                gas_left: 900,
+            },
+        ),
+        (
+            A::SignerRevoked { signer: KEY }.abi_encode(),
+            AccountError::SignerRevoked { signer: KEY },
+        ),
     ]
 }
 

@@ -8,6 +8,7 @@ mod common;
 
 mod call;
 mod client;
+mod erc1271;
 mod errors;
 mod policy;
 mod signers;

@@ -138,7 +138,10 @@ async fn every_path(owner: &(impl AnySigner + ?Sized), key: &(impl AnySigner + ?
         .await
         .unwrap();
     assert_eq!(number(&h).await, U256::from(8));
-    // A user operation signed by the key, paid for by the paymaster.
+    // A user operation signed by the key, paid for by a paymaster the owner allowed.
+    eoa.allow_session_paymaster(owner, key.signer_address(), h.paymaster, None)
+        .await
+        .unwrap();
     let ops = UserOps::new(h.provider().clone(), eoa.address())
         .await
         .unwrap()

@@ -108,13 +108,39 @@ async fn session_key_user_ops_obey_the_policies_with_the_direct_paths_errors() {
     eoa.execute_as_owner(&owner, &[mint]).await.unwrap();
     let spec = token_spec(&h, key.address(), bob, h.timestamp().await.unwrap());
     eoa.grant(&owner, &spec, &bundler).await.unwrap();
-    // The account never pays gas for a scoped session key: the paymaster does.
+    // The account never pays gas for a scoped session key: a paymaster the owner allowed for
+    // the session does.
     let ops = UserOps::new(h.provider().clone(), eoa.address())
         .await
         .unwrap()
         .paymaster(h.paymaster);
     let c = ctx(eoa.address(), key.address());
+    let op = ops
+        .build(&key, &[transfer(h.token, bob, 100)])
+        .await
+        .unwrap();
+    let err = ops.submit(&bundler, op, None, &c).await.unwrap_err();
+    assert!(
+        matches!(
+            err.account_error(),
+            Some(AccountError::SessionPaymasterNotAllowed { paymaster, .. }) if paymaster == h.paymaster
+        ),
+        "{err}"
+    );
+    eoa.allow_session_paymaster(&owner, key.address(), h.paymaster, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        eoa.session_paymasters(key.address()).await.unwrap(),
+        vec![(h.paymaster, U256::MAX)]
+    );
     let balance = h.provider().get_balance(eoa.address()).await.unwrap();
+    // The session's operations use the nonce key of its signer, not the owner's key 0.
+    assert_eq!(
+        ops.nonce_key(key.address()),
+        alloy::primitives::Uint::from_be_slice(key.address().as_slice())
+    );
+    let owner_nonce = ops.nonce(alloy::primitives::Uint::ZERO).await.unwrap();
 
     let op = ops
         .build(&key, &[transfer(h.token, bob, 100)])
@@ -124,6 +150,15 @@ async fn session_key_user_ops_obey_the_policies_with_the_direct_paths_errors() {
     assert_eq!(
         eoa.remaining(key.address()).await.unwrap().call_params[0].remaining,
         U256::from(50)
+    );
+    assert_eq!(
+        ops.nonce(alloy::primitives::Uint::ZERO).await.unwrap(),
+        owner_nonce,
+        "the session's operation used the owner's nonce key"
+    );
+    assert_eq!(
+        ops.nonce(ops.nonce_key(key.address())).await.unwrap(),
+        U256::from(1) | (U256::from_be_slice(key.address().as_slice()) << 64)
     );
 
     // Denied in execution: the account's own error, from UserOperationRevertReason.
@@ -236,6 +271,12 @@ async fn a_factory_account_is_deployed_by_its_first_user_op_at_the_counterfactua
         .build_at(h.timestamp().await.unwrap())
         .unwrap();
     eoa.grant(&owner, &spec, &bundler).await.unwrap();
+    h.set_balance(owner.address(), U256::from(10u64).pow(U256::from(18)))
+        .await
+        .unwrap();
+    eoa.allow_session_paymaster(&owner, key.address(), h.paymaster, None)
+        .await
+        .unwrap();
     let ops = UserOps::new(h.provider().clone(), account)
         .await
         .unwrap()
@@ -383,6 +424,14 @@ async fn validation_uses_no_opcode_erc_7562_bans() {
     let bob = Address::repeat_byte(0xb0);
     let spec = token_spec(&h, key.address(), bob, h.timestamp().await.unwrap());
     eoa.grant(&owner, &spec, &owner).await.unwrap();
+    eoa.allow_session_paymaster(
+        &owner,
+        key.address(),
+        h.paymaster,
+        Some(U256::from(10u64).pow(U256::from(18))),
+    )
+    .await
+    .unwrap();
     let stranger = PrivateKeySigner::random();
     for signer in [&owner, &key, &stranger] {
         let violations =

@@ -197,9 +197,12 @@ pub async fn measure(h: &Harness) -> Result<Vec<GasRow>, HarnessError> {
             // A fresh grant, so the session's first operation is a first use.
             let mut fresh = spec_ref.clone();
             fresh.uid = alloy::primitives::B256::random();
-            sessionkit::client::SmartEoa::new(h.provider().clone(), account, h.implementation)
-                .await?
-                .grant(owner, &fresh, bundler)
+            let client =
+                sessionkit::client::SmartEoa::new(h.provider().clone(), account, h.implementation)
+                    .await?;
+            client.grant(owner, &fresh, bundler).await?;
+            client
+                .allow_session_paymaster(owner, key.address(), h.paymaster, None)
                 .await?;
             let op = plain.build(owner, &[transfer(h.token, bob, 100)]).await?;
             let owner_plain = plain

@@ -762,12 +762,15 @@ fn fail<T>(message: String) -> Result<T, StepFailure> {
 }
 
 /// Sends `createSessionWithSig(spec, sig by signer)` from `sender`, without validating the spec.
+/// On the user-operation route, the owner then allows the harness's paymaster for a scoped
+/// session (its operations validate through no other).
 async fn grant(
     h: &Harness,
     env: &Env,
     spec: &SessionSpec,
     signer: Signer,
     sender: &PrivateKeySigner,
+    route: Route,
 ) -> Result<Result<u64, AccountError>, StepFailure> {
     let key = match signer {
         Signer::Owner => &env.owner,
@@ -784,15 +787,30 @@ async fn grant(
         .with_to(env.account)
         .with_input(call.abi_encode());
     let t = h.timestamp().await? + 1;
-    match h.call_at(&tx, t).await? {
-        Ok(()) => Ok(Ok(h.send_at(sender, tx, t).await?.gas_used)),
-        Err(data) => match AccountError::decode(&data) {
-            Some(e) => Ok(Err(e)),
-            None => fail(format!(
-                "the grant reverted with {data}, not an account error"
-            )),
-        },
+    let gas = match h.call_at(&tx, t).await? {
+        Ok(()) => h.send_at(sender, tx, t).await?.gas_used,
+        Err(data) => {
+            return match AccountError::decode(&data) {
+                Some(e) => Ok(Err(e)),
+                None => fail(format!(
+                    "the grant reverted with {data}, not an account error"
+                )),
+            }
+        }
+    };
+    if route == Route::UserOp && !spec.wildcard {
+        let allow = SessionAccount::allowSessionPaymasterCall {
+            signer: spec.signer,
+            paymaster: h.paymaster,
+            maxCostPerOp: U256::MAX,
+        };
+        let tx = TransactionRequest::default()
+            .with_from(env.owner.address())
+            .with_to(env.account)
+            .with_input(allow.abi_encode());
+        h.send_at(&env.owner, tx, t + 1).await?;
     }
+    Ok(Ok(gas))
 }
 
 fn check_grant(
@@ -838,7 +856,7 @@ async fn play(
     let mut spec = scenario.spec.map(|f| f(env, now));
     if let Some(s) = &spec {
         gas += check_grant(
-            grant(h, env, s, Signer::Owner, &sender).await?,
+            grant(h, env, s, Signer::Owner, &sender, route).await?,
             &Expect::Allowed,
             env,
             now + 1,
@@ -907,7 +925,7 @@ async fn play(
             Step::Grant(signer, f, expect) => {
                 let now = h.timestamp().await?;
                 let new = f(env, now);
-                let result = grant(h, env, &new, *signer, &sender).await?;
+                let result = grant(h, env, &new, *signer, &sender, route).await?;
                 let ok = result.is_ok();
                 gas += check_grant(
                     result,
@@ -926,7 +944,7 @@ async fn play(
                     return Err(at("no spec was granted".into()));
                 };
                 let t = h.timestamp().await? + 1;
-                let result = grant(h, env, s, Signer::Owner, &sender).await?;
+                let result = grant(h, env, s, Signer::Owner, &sender, route).await?;
                 gas += check_grant(
                     result,
                     expect,
