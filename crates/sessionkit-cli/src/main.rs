@@ -177,9 +177,10 @@ enum Command {
         #[command(flatten)]
         owner: keys::KeyArgs,
     },
-    /// Revokes a session key on an account with the owner's key.
+    /// Revokes session keys on an account with the owner's key. A revoked key is burned on
+    /// that account: no grant, signed before or after, revives it (grant a new key instead).
     #[command(
-        after_help = "Example:\n  sessionkit revoke --rpc http://127.0.0.1:8545 --account 0x… --signer 0x… --key-file owner.json"
+        after_help = "Examples:\n  sessionkit revoke --rpc http://127.0.0.1:8545 --account 0x… --signer 0x… --key-file owner.json\n  sessionkit revoke --rpc http://127.0.0.1:8545 --account 0x… --signer 0x… --signer 0x… --key-file owner.json\n  sessionkit revoke --rpc http://127.0.0.1:8545 --account 0x… --all --key-file owner.json"
     )]
     Revoke {
         /// The chain's RPC URL (http or https).
@@ -188,12 +189,54 @@ enum Command {
         /// The account.
         #[arg(long, value_name = "ADDRESS")]
         account: Address,
-        /// The session key to revoke.
-        #[arg(long, value_name = "ADDRESS")]
-        signer: Address,
+        /// A session key to revoke; several are revoked in one transaction, also keys with a
+        /// signed grant that was never submitted.
+        #[arg(
+            long,
+            value_name = "ADDRESS",
+            required_unless_present = "all",
+            conflicts_with = "all"
+        )]
+        signer: Vec<Address>,
+        /// Every live session of the account (found from its SessionCreated and
+        /// SessionRevoked events), in one transaction.
+        #[arg(long)]
+        all: bool,
         /// The owner's key.
         #[command(flatten)]
         owner: keys::KeyArgs,
+    },
+    /// Cancels a grant the owner signed and never submitted: its uid can no longer be used.
+    #[command(
+        after_help = "Examples:\n  sessionkit cancel-grant --rpc http://127.0.0.1:8545 --account 0x… --spec spec.json --key-file owner.json\n  sessionkit cancel-grant --rpc http://127.0.0.1:8545 --account 0x… --uid 0x… --key-file owner.json"
+    )]
+    CancelGrant {
+        /// The chain's RPC URL (http or https).
+        #[arg(long, value_name = "URL")]
+        rpc: String,
+        /// The account.
+        #[arg(long, value_name = "ADDRESS")]
+        account: Address,
+        /// The signed grant's uid.
+        #[arg(
+            long,
+            value_name = "HEX",
+            required_unless_present = "spec",
+            conflicts_with = "spec"
+        )]
+        uid: Option<alloy::primitives::B256>,
+        /// The signed grant's spec (JSON), whose uid is cancelled.
+        #[arg(long, value_name = "FILE")]
+        spec: Option<PathBuf>,
+        /// The owner's key.
+        #[command(flatten)]
+        owner: keys::KeyArgs,
+    },
+    /// The paymasters a scoped session's user operations may use (the account never pays gas
+    /// for a scoped session key, and a paymaster may charge the account).
+    Paymaster {
+        #[command(subcommand)]
+        action: PaymasterCommand,
     },
     /// Shows, installs or cleans the per-user cache of the pinned toolchain (anvil, forge, cast,
     /// solc-js, EntryPoint v0.8), which is `SESSIONKIT_CACHE_DIR`, else `$XDG_CACHE_HOME/sessionkit`,
@@ -205,6 +248,60 @@ enum Command {
         #[command(subcommand)]
         action: Option<CacheCommand>,
     },
+}
+
+/// `sessionkit paymaster …`.
+#[derive(Subcommand, Debug)]
+enum PaymasterCommand {
+    /// Allows a paymaster for a scoped session's user operations, optionally with a cap on each
+    /// operation's maximum cost.
+    #[command(
+        after_help = "Example:\n  sessionkit paymaster allow --rpc http://127.0.0.1:8545 --account 0x… --signer 0x… --paymaster 0x… --max-cost 0.01ether --key-file owner.json"
+    )]
+    Allow {
+        #[command(flatten)]
+        target: PaymasterTarget,
+        /// The paymaster.
+        #[arg(long, value_name = "ADDRESS")]
+        paymaster: Address,
+        /// The most one operation may cost (its prefund: gas limits times maxFeePerGas), e.g.
+        /// `0.01ether` or a number of wei; no cap when absent.
+        #[arg(long, value_name = "AMOUNT")]
+        max_cost: Option<String>,
+        /// The owner's key.
+        #[command(flatten)]
+        owner: keys::KeyArgs,
+    },
+    /// No longer allows a paymaster for a session.
+    Disallow {
+        #[command(flatten)]
+        target: PaymasterTarget,
+        /// The paymaster.
+        #[arg(long, value_name = "ADDRESS")]
+        paymaster: Address,
+        /// The owner's key.
+        #[command(flatten)]
+        owner: keys::KeyArgs,
+    },
+    /// Lists the paymasters allowed for a session and their caps.
+    List {
+        #[command(flatten)]
+        target: PaymasterTarget,
+    },
+}
+
+/// The session a `paymaster` command is about.
+#[derive(clap::Args, Debug)]
+struct PaymasterTarget {
+    /// The chain's RPC URL (http or https).
+    #[arg(long, value_name = "URL")]
+    rpc: String,
+    /// The account.
+    #[arg(long, value_name = "ADDRESS")]
+    account: Address,
+    /// The session key.
+    #[arg(long, value_name = "ADDRESS")]
+    signer: Address,
 }
 
 #[derive(Subcommand)]
@@ -297,8 +394,45 @@ fn main() -> ExitCode {
             rpc,
             account,
             signer,
+            all,
             owner,
-        } => owner::revoke(&rpc, account, signer, &owner),
+        } => owner::revoke(&rpc, account, &signer, all, &owner),
+        Command::CancelGrant {
+            rpc,
+            account,
+            uid,
+            spec,
+            owner,
+        } => owner::cancel_grant(&rpc, account, uid, spec.as_deref(), &owner),
+        Command::Paymaster { action } => match action {
+            PaymasterCommand::Allow {
+                target,
+                paymaster,
+                max_cost,
+                owner,
+            } => owner::paymaster_allow(
+                &target.rpc,
+                target.account,
+                target.signer,
+                paymaster,
+                max_cost.as_deref(),
+                &owner,
+            ),
+            PaymasterCommand::Disallow {
+                target,
+                paymaster,
+                owner,
+            } => owner::paymaster_disallow(
+                &target.rpc,
+                target.account,
+                target.signer,
+                paymaster,
+                &owner,
+            ),
+            PaymasterCommand::List { target } => {
+                owner::paymaster_list(&target.rpc, target.account, target.signer)
+            }
+        },
         Command::Cache { action } => cache::run(match action {
             None | Some(CacheCommand::Show) => cache::Action::Show,
             Some(CacheCommand::Install) => cache::Action::Install,

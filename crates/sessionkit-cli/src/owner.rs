@@ -1,11 +1,13 @@
-//! The owner's and the key holder's commands: `keygen`, `grant`, `revoke`.
+//! The owner's and the key holder's commands: `keygen`, `grant`, `revoke`, `cancel-grant`,
+//! `paymaster`.
 
 use std::path::Path;
 use std::process::ExitCode;
 
-use alloy::primitives::Address;
+use alloy::primitives::{Address, B256, U256};
 use alloy::signers::local::PrivateKeySigner;
 use sessionkit::policy::SessionSpec;
+use sessionkit::units::{display_amount, parse_amount};
 
 use crate::keys::{self, KeyArgs};
 use crate::runtime;
@@ -63,24 +65,149 @@ pub fn grant(
     })
 }
 
-/// Revokes `signer`'s session on `account` with the owner's key.
+/// Revokes `signers` (one: `revokeSession`; several: `revokeSessions`) or, with `all`, every
+/// live session of `account`, with the owner's key.
 pub fn revoke(
     rpc: &str,
     account: Address,
+    signers: &[Address],
+    all: bool,
+    owner: &KeyArgs,
+) -> Result<ExitCode, String> {
+    let owner = owner.load("the owner's key")?;
+    runtime()?.block_on(async {
+        let eoa = keys::client(keys::provider(rpc)?, account).await?;
+        let e = |e: sessionkit::Error| e.to_string();
+        let (signers, sent) = match (all, signers) {
+            (true, _) => eoa.revoke_all(&owner).await.map_err(e)?,
+            (false, [one]) => (vec![*one], Some(eoa.revoke(&owner, *one).await.map_err(e)?)),
+            (false, many) => (
+                many.to_vec(),
+                Some(eoa.revoke_many(&owner, many).await.map_err(e)?),
+            ),
+        };
+        match sent {
+            None => println!("{account} has no live session: nothing to revoke"),
+            Some(sent) => {
+                for signer in &signers {
+                    println!("revoked and burned {signer} on {account}");
+                }
+                println!("in transaction {} (gas {})", sent.hash, sent.gas_used);
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Cancels the uid `uid` (or the uid of the spec in `spec`) on `account`.
+pub fn cancel_grant(
+    rpc: &str,
+    account: Address,
+    uid: Option<B256>,
+    spec: Option<&Path>,
+    owner: &KeyArgs,
+) -> Result<ExitCode, String> {
+    let uid = match (uid, spec) {
+        (Some(uid), _) => uid,
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("--spec {}: {e}", path.display()))?;
+            let spec =
+                SessionSpec::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            if spec.uid.is_zero() {
+                return Err(format!(
+                    "{}: the spec has no uid, so no signed grant of it can be cancelled; give --uid",
+                    path.display()
+                ));
+            }
+            spec.uid
+        }
+        (None, None) => return Err("give --uid HEX or --spec FILE".into()),
+    };
+    let owner = owner.load("the owner's key")?;
+    runtime()?.block_on(async {
+        let eoa = keys::client(keys::provider(rpc)?, account).await?;
+        let sent = eoa
+            .invalidate_uid(&owner, uid)
+            .await
+            .map_err(|e| e.to_string())?;
+        println!(
+            "cancelled the grant uid {uid} on {account} in transaction {} (gas {})",
+            sent.hash, sent.gas_used
+        );
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Allows `paymaster` for `signer`'s session on `account`.
+pub fn paymaster_allow(
+    rpc: &str,
+    account: Address,
     signer: Address,
+    paymaster: Address,
+    max_cost: Option<&str>,
+    owner: &KeyArgs,
+) -> Result<ExitCode, String> {
+    let cap = max_cost
+        .map(|s| parse_amount(s).map_err(|e| format!("--max-cost {s}: {e}")))
+        .transpose()?;
+    let owner = owner.load("the owner's key")?;
+    runtime()?.block_on(async {
+        let eoa = keys::client(keys::provider(rpc)?, account).await?;
+        let sent = eoa
+            .allow_session_paymaster(&owner, signer, paymaster, cap)
+            .await
+            .map_err(|e| e.to_string())?;
+        let cap = cap.map_or_else(|| "no cap".to_owned(), |c| format!("at most {} per operation", display_amount(c)));
+        println!(
+            "allowed paymaster {paymaster} for {signer}'s session on {account} ({cap}) in transaction {} (gas {})",
+            sent.hash, sent.gas_used
+        );
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Disallows `paymaster` for `signer`'s session on `account`.
+pub fn paymaster_disallow(
+    rpc: &str,
+    account: Address,
+    signer: Address,
+    paymaster: Address,
     owner: &KeyArgs,
 ) -> Result<ExitCode, String> {
     let owner = owner.load("the owner's key")?;
     runtime()?.block_on(async {
         let eoa = keys::client(keys::provider(rpc)?, account).await?;
         let sent = eoa
-            .revoke(&owner, signer)
+            .disallow_session_paymaster(&owner, signer, paymaster)
             .await
             .map_err(|e| e.to_string())?;
         println!(
-            "revoked the session of {signer} on {account} in transaction {} (gas {})",
+            "disallowed paymaster {paymaster} for {signer}'s session on {account} in transaction {} (gas {})",
             sent.hash, sent.gas_used
         );
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Lists the paymasters allowed for `signer`'s session on `account`.
+pub fn paymaster_list(rpc: &str, account: Address, signer: Address) -> Result<ExitCode, String> {
+    runtime()?.block_on(async {
+        let eoa = keys::client(keys::provider(rpc)?, account).await?;
+        let list = eoa
+            .session_paymasters(signer)
+            .await
+            .map_err(|e| e.to_string())?;
+        if list.is_empty() {
+            println!("no paymaster is allowed for {signer}'s session on {account}");
+        }
+        for (paymaster, cap) in list {
+            if cap == U256::MAX {
+                println!("{paymaster} no cap");
+            } else {
+                println!("{paymaster} at most {} per operation", display_amount(cap));
+            }
+        }
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -178,3 +178,171 @@ async fn key_mistakes_are_one_line_errors() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("is not delegated"), "{stderr}");
 }
+
+/// Runs the command line with the owner's key from the environment; returns stdout, or panics
+/// with stderr when `ok` and it failed.
+fn owner_cmd(owner: &PrivateKeySigner, args: &[&str]) -> (bool, String, String) {
+    let out = run(bin()
+        .args(args)
+        .args(["--key-env", "SESSIONKIT_TEST_OWNER_KEY"])
+        .env("SESSIONKIT_TEST_OWNER_KEY", owner.to_bytes().to_string()));
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paymasters_cancelled_grants_and_revoke_all_from_the_command_line() {
+    use alloy::primitives::U256;
+    use sessionkit::policy::{CallPolicy, SessionSpec};
+    let h = harness().await;
+    let (owner, eoa) = h.smart_eoa().await.unwrap();
+    let account = eoa.address().to_string();
+    let rpc = h.endpoint().to_string();
+    let now = h.timestamp().await.unwrap();
+    let spec_for = |key: &PrivateKeySigner| {
+        SessionSpec::builder(key.address())
+            .expires_at(now + 3600)
+            .call(CallPolicy::function(h.counter, "setNumber(uint256)").unwrap())
+            .build_at(now)
+            .unwrap()
+    };
+    let (a, b) = (PrivateKeySigner::random(), PrivateKeySigner::random());
+    eoa.grant(&owner, &spec_for(&a), &owner).await.unwrap();
+    eoa.grant(&owner, &spec_for(&b), &owner).await.unwrap();
+    let signer = a.address().to_string();
+    let paymaster = h.paymaster.to_string();
+
+    // Allow a paymaster with a cap, list it, disallow it.
+    let (ok, out, err) = owner_cmd(
+        &owner,
+        &[
+            "paymaster",
+            "allow",
+            "--rpc",
+            &rpc,
+            "--account",
+            &account,
+            "--signer",
+            &signer,
+            "--paymaster",
+            &paymaster,
+            "--max-cost",
+            "0.01ether",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("allowed paymaster"), "{out}");
+    assert_eq!(
+        eoa.session_paymasters(a.address()).await.unwrap(),
+        vec![(h.paymaster, U256::from(10u64).pow(U256::from(16)))]
+    );
+    let list = run(bin().args([
+        "paymaster",
+        "list",
+        "--rpc",
+        &rpc,
+        "--account",
+        &account,
+        "--signer",
+        &signer,
+    ]));
+    let text = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        text.contains(&paymaster) && text.contains("per operation"),
+        "{text}"
+    );
+    let (ok, _, err) = owner_cmd(
+        &owner,
+        &[
+            "paymaster",
+            "disallow",
+            "--rpc",
+            &rpc,
+            "--account",
+            &account,
+            "--signer",
+            &signer,
+            "--paymaster",
+            &paymaster,
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(eoa
+        .session_paymasters(a.address())
+        .await
+        .unwrap()
+        .is_empty());
+    // Disallowing it again names the error and what to do.
+    let (ok, _, err) = owner_cmd(
+        &owner,
+        &[
+            "paymaster",
+            "disallow",
+            "--rpc",
+            &rpc,
+            "--account",
+            &account,
+            "--signer",
+            &signer,
+            "--paymaster",
+            &paymaster,
+        ],
+    );
+    assert!(!ok);
+    assert!(err.contains("SessionPaymasterNotAllowed"), "{err}");
+
+    // A grant signed and never submitted, cancelled through its spec file.
+    let c = PrivateKeySigner::random();
+    let pending = spec_for(&c);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pending.json");
+    std::fs::write(&file, pending.to_json()).unwrap();
+    let (ok, out, err) = owner_cmd(
+        &owner,
+        &[
+            "cancel-grant",
+            "--rpc",
+            &rpc,
+            "--account",
+            &account,
+            "--spec",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains(&pending.uid.to_string()), "{out}");
+    let err = eoa.grant(&owner, &pending, &owner).await.unwrap_err();
+    assert!(err.to_string().contains("UIDAlreadyProcessed"), "{err}");
+
+    // Revoke every live session at once: both keys are burned.
+    let (ok, out, err) = owner_cmd(
+        &owner,
+        &["revoke", "--rpc", &rpc, "--account", &account, "--all"],
+    );
+    assert!(ok, "{err}");
+    for key in [&a, &b] {
+        assert!(
+            out.contains(&format!("revoked and burned {}", key.address())),
+            "{out}"
+        );
+        assert!(eoa.is_revoked(key.address()).await.unwrap());
+        assert!(eoa.session(key.address()).await.unwrap().is_none());
+    }
+    let (ok, out, _) = owner_cmd(
+        &owner,
+        &["revoke", "--rpc", &rpc, "--account", &account, "--all"],
+    );
+    assert!(ok && out.contains("no live session"), "{out}");
+    // A burned key cannot be granted again: the error says to use a new key.
+    let mut again = spec_for(&a);
+    again.uid = alloy::primitives::B256::random();
+    let err = eoa.grant(&owner, &again, &owner).await.unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("SignerRevoked") && text.contains("new session key"),
+        "{text}"
+    );
+}
