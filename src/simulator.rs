@@ -697,3 +697,155 @@ pub fn usage_from_state(spec: &SessionSpec, state: &SessionState, now: u64) -> U
     }
     usage
 }
+
+/// What the account's `validateUserOp` decides for a session key's user operation, before
+/// any call runs: the rules the account checks in validation (ERC-7562 lets it read only the
+/// operation and its own storage), in the contract's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserOpValidation {
+    /// Valid until the session's expiry (the EntryPoint refuses it at or after, AA22).
+    Valid,
+    /// The nonce's key (`nonce >> 64`) is not the signer's address: a session's operations
+    /// use their own key, so a session key cannot use up the owner's nonces.
+    WrongNonceKey,
+    /// A scoped session's operation without a paymaster: the account never pays gas for it.
+    NeedsPaymaster,
+    /// A paymaster the owner did not allow for the session.
+    PaymasterNotAllowed,
+    /// The operation's maximum cost (its prefund: the five gas limits times `maxFeePerGas`)
+    /// is above the paymaster's `maxCostPerOp` for the session.
+    CostAboveCap,
+}
+
+impl UserOpValidation {
+    /// Whether the account accepts the operation (the EntryPoint reports anything else as
+    /// `AA24 signature error`).
+    pub fn is_valid(self) -> bool {
+        self == UserOpValidation::Valid
+    }
+}
+
+/// The facts of a user operation that the account's validation reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserOpFacts {
+    /// The full ERC-4337 nonce (key << 64 | sequence).
+    pub nonce: U256,
+    /// The paymaster of `paymasterAndData`, if any.
+    pub paymaster: Option<Address>,
+    /// The operation's maximum cost in wei: (verificationGasLimit + callGasLimit +
+    /// preVerificationGas + paymasterVerificationGasLimit + paymasterPostOpGasLimit) ×
+    /// maxFeePerGas.
+    pub max_cost: U256,
+}
+
+/// Predicts `validateUserOp` for an operation signed by `spec.signer`'s live session, given
+/// the paymasters the owner allowed for it (each with its `maxCostPerOp`).
+pub fn validate_user_op(
+    spec: &SessionSpec,
+    allowed_paymasters: &[(Address, U256)],
+    op: &UserOpFacts,
+) -> UserOpValidation {
+    if op.nonce >> 64 != U256::from_be_slice(spec.signer.as_slice()) {
+        return UserOpValidation::WrongNonceKey;
+    }
+    if spec.wildcard {
+        return UserOpValidation::Valid;
+    }
+    let Some(paymaster) = op.paymaster else {
+        return UserOpValidation::NeedsPaymaster;
+    };
+    match allowed_paymasters.iter().find(|(p, _)| *p == paymaster) {
+        None => UserOpValidation::PaymasterNotAllowed,
+        Some((_, cap)) if op.max_cost > *cap => UserOpValidation::CostAboveCap,
+        Some(_) => UserOpValidation::Valid,
+    }
+}
+
+impl UserOpFacts {
+    /// The facts of a packed user operation.
+    pub fn of(op: &crate::contracts::SessionAccount::PackedUserOperation) -> Self {
+        let low = |w: &B256| U256::from_be_slice(&w.0[16..]);
+        let high = |w: &B256| U256::from_be_slice(&w.0[..16]);
+        let pmd = &op.paymasterAndData;
+        let (paymaster, pm_gas) = if pmd.len() >= 52 {
+            let word = B256::from_slice(&pmd[20..52]);
+            (
+                Some(Address::from_slice(&pmd[..20])),
+                high(&word) + low(&word),
+            )
+        } else {
+            (None, U256::ZERO)
+        };
+        let gas =
+            high(&op.accountGasLimits) + low(&op.accountGasLimits) + op.preVerificationGas + pm_gas;
+        UserOpFacts {
+            nonce: op.nonce,
+            paymaster,
+            max_cost: gas.saturating_mul(low(&op.gasFees)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod user_op_tests {
+    use super::*;
+    use crate::policy::CallPolicy;
+
+    fn spec(wildcard: bool) -> SessionSpec {
+        let b = SessionSpec::builder(Address::repeat_byte(0x22)).expires_at(2_000);
+        let b = if wildcard {
+            b.wildcard()
+        } else {
+            b.call(CallPolicy::function(Address::repeat_byte(0x33), "f()").unwrap())
+        };
+        b.build_at(1_000).unwrap()
+    }
+
+    fn facts(key: Address, paymaster: Option<Address>, max_cost: u64) -> UserOpFacts {
+        UserOpFacts {
+            nonce: (U256::from_be_slice(key.as_slice()) << 64) | U256::from(3),
+            paymaster,
+            max_cost: U256::from(max_cost),
+        }
+    }
+
+    #[test]
+    fn validation_follows_the_nonce_key_and_paymaster_rules() {
+        let (key, pm, other) = (
+            Address::repeat_byte(0x22),
+            Address::repeat_byte(0x99),
+            Address::repeat_byte(0x98),
+        );
+        let scoped = spec(false);
+        let allowed = [(pm, U256::from(1_000))];
+        let v = |s: &SessionSpec, f: UserOpFacts| validate_user_op(s, &allowed, &f);
+        assert_eq!(
+            v(&scoped, facts(key, Some(pm), 1_000)),
+            UserOpValidation::Valid
+        );
+        assert_eq!(
+            v(&scoped, facts(key, Some(pm), 1_001)),
+            UserOpValidation::CostAboveCap
+        );
+        assert_eq!(
+            v(&scoped, facts(key, Some(other), 1)),
+            UserOpValidation::PaymasterNotAllowed
+        );
+        assert_eq!(
+            v(&scoped, facts(key, None, 1)),
+            UserOpValidation::NeedsPaymaster
+        );
+        // The owner's key 0 (or any other key) is refused for a session.
+        assert_eq!(
+            v(&scoped, facts(Address::ZERO, Some(pm), 1)),
+            UserOpValidation::WrongNonceKey
+        );
+        // A wildcard session may go without a paymaster, but not on another key.
+        let wildcard = spec(true);
+        assert!(v(&wildcard, facts(key, None, u64::MAX)).is_valid());
+        assert_eq!(
+            v(&wildcard, facts(other, None, 1)),
+            UserOpValidation::WrongNonceKey
+        );
+    }
+}

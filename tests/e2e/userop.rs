@@ -119,6 +119,12 @@ async fn session_key_user_ops_obey_the_policies_with_the_direct_paths_errors() {
         .build(&key, &[transfer(h.token, bob, 100)])
         .await
         .unwrap();
+    // The simulator predicts the refusal the chain gives.
+    let facts = sessionkit::simulator::UserOpFacts::of(&op);
+    assert_eq!(
+        sessionkit::simulator::validate_user_op(&spec, &[], &facts),
+        sessionkit::simulator::UserOpValidation::PaymasterNotAllowed
+    );
     let err = ops.submit(&bundler, op, None, &c).await.unwrap_err();
     assert!(
         matches!(
@@ -127,6 +133,21 @@ async fn session_key_user_ops_obey_the_policies_with_the_direct_paths_errors() {
         ),
         "{err}"
     );
+    // A cap below the operation's maximum cost refuses it too; without a cap it validates.
+    let op = ops
+        .build(&key, &[transfer(h.token, bob, 100)])
+        .await
+        .unwrap();
+    let facts = sessionkit::simulator::UserOpFacts::of(&op);
+    let cap = facts.max_cost - U256::from(1);
+    assert_eq!(
+        sessionkit::simulator::validate_user_op(&spec, &[(h.paymaster, cap)], &facts),
+        sessionkit::simulator::UserOpValidation::CostAboveCap
+    );
+    eoa.allow_session_paymaster(&owner, key.address(), h.paymaster, Some(cap))
+        .await
+        .unwrap();
+    assert!(ops.submit(&bundler, op, None, &c).await.is_err());
     eoa.allow_session_paymaster(&owner, key.address(), h.paymaster, None)
         .await
         .unwrap();
