@@ -30,7 +30,7 @@ contract HashHarness is SessionAccount {
     }
 }
 
-/// @notice Pins every EIP-712 type hash and every test vector of COMPAT.md, for the contract's
+/// @notice Pins every EIP-712 type hash and every test vector of docs/interface.md, for the contract's
 ///         hashing and for the tests' independent reference hashing.
 contract Eip712Test {
     address constant VERIFYING = 0x1111111111111111111111111111111111111111;

@@ -103,7 +103,7 @@ contract GasTest is Base {
         _report("session: ERC-20 transfer, 1 CallSpec + 2 constraints, steady state", steady);
         _report("session overhead, steady state", steady - owner);
         _report("session overhead, first use", firstUse - owner);
-        // Regression ceiling just above the measured figure (target 9,500; see PRODUCT.md):
+        // Regression ceiling just above the measured figure (target 9,500; the README's Figures):
         // 12,475 at 1,000,000 optimizer runs before the session paymasters; 12,551 after (the
         // session's usage id, read from its encoding) and 12,604 at the 1,000 runs foundry.toml
         // now uses (the account no longer fits EIP-170 at 1,000,000).

@@ -15,7 +15,7 @@ interface VmExtra {
 
 VmExtra constant vmx = VmExtra(0x7109709ECfa91a80626fF3989D68f67F5b1DD12D);
 
-/// @notice One test per bullet of PRODUCT.md "The account contract: decided semantics" (7702 path).
+/// @notice One test per rule of the account's semantics (README, "The account"; 7702 path).
 contract SemanticsTest is Base {
     using SessionHelpers for *;
 

@@ -13,7 +13,7 @@ import {Reverter} from "../../fixtures/Reverter.sol";
 /// @notice Shared set-up: an EOA delegated to SessionAccount with a real EIP-7702 authorization
 ///         (`signAndAttachDelegation`), fixtures, and helpers to build, sign and grant sessions.
 ///         The EIP-712 hashing here is written independently of the contract's, over memory
-///         structs, so the two check each other (and COMPAT.md's vectors pin both).
+///         structs, so the two check each other (and docs/interface.md's vectors pin both).
 abstract contract Base {
     using SessionHelpers for *;
 
