@@ -1066,6 +1066,28 @@ pub fn all() -> Vec<Scenario> {
             ],
         ),
         session(
+            "a revoked key is burned: no grant revives it",
+            counter_spec,
+            vec![
+                run(vec![c(Sym::Counter, Data::SetNumber(1))], OK),
+                Step::Revoke(Signer::Owner, Sym::Key, OK),
+                Step::Grant(
+                    Signer::Owner,
+                    counter_spec,
+                    Expect::Denied(|e, _| E::SignerRevoked {
+                        signer: e.key.address(),
+                    }),
+                ),
+                run(
+                    vec![c(Sym::Counter, Data::SetNumber(2))],
+                    Expect::Denied(|e, _| E::InvalidSignature {
+                        msg_sender: e.key.address(),
+                        this_address: e.account,
+                    }),
+                ),
+            ],
+        ),
+        session(
             "a session reads back as granted",
             many_limits,
             vec![Step::StoredSession {
