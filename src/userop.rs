@@ -24,7 +24,9 @@ use crate::call::Call;
 use crate::client::{self, rpc, sign, Sent, DEFAULT_TIMEOUT};
 use crate::contracts::{SessionAccount, SessionAccountFactory};
 use crate::error::{Error, RevertContext};
+use crate::policy::SessionSpec;
 use crate::signing::{signature_bytes, AnySigner};
+use crate::simulator;
 
 /// A v0.8 user operation, packed: the account's own binding of EntryPoint v0.8's struct.
 pub use crate::contracts::SessionAccount::PackedUserOperation;
@@ -358,10 +360,17 @@ impl<P: Provider + Clone> UserOps<P> {
         (verification, call)
     }
 
-    /// Why validation refused a session key's operation (AA24), when the reason is the
-    /// paymaster: none given, or one the owner did not allow for the session. Otherwise the
-    /// signature error it is.
-    async fn session_validation_error(&self, account: Address, signer: Address) -> Error {
+    /// Why validation refused a session key's operation (AA24), from the simulator's model of
+    /// the account's validation rules over the session as the account reports it: no paymaster,
+    /// one the owner did not allow, a cost above its cap, or the wrong nonce key. Otherwise (or
+    /// when the session cannot be read) the signature error it is.
+    async fn session_validation_error(
+        &self,
+        account: Address,
+        signer: Address,
+        facts: &simulator::UserOpFacts,
+    ) -> Error {
+        use simulator::UserOpValidation as V;
         let invalid = Error::InvalidSignature {
             account,
             expected: Some(signer),
@@ -373,29 +382,60 @@ impl<P: Provider + Clone> UserOps<P> {
             self.view(SessionAccount::isWildcardSignerCall { signer })
                 .await,
             self.view(SessionAccount::getSessionPaymastersCall { signer })
-                .await
-                .map(|r| r.paymasters),
+                .await,
         ) else {
             return invalid;
         };
         if expires_at.is_zero() {
             return invalid;
         }
-        match self.paymaster {
-            _ if wildcard => invalid,
-            None => Error::EntryPoint {
-                account,
-                reason: "AA24 signature error: a scoped session key's operation needs a paymaster the owner \
-                         allowed for the session (the account never pays gas for it; SmartEoa::allow_session_paymaster), \
-                         or the key has no live session"
-                    .into(),
-            },
-            Some(paymaster) if !allowed.contains(&paymaster) => Error::Account {
-                account,
-                error: AccountError::SessionPaymasterNotAllowed { signer, paymaster },
-            },
-            Some(_) => invalid,
-        }
+        let session = SessionSpec {
+            signer,
+            wildcard,
+            expires_at: expires_at.saturating_to(),
+            call_policies: Vec::new(),
+            transfer_policies: Vec::new(),
+            uid: B256::ZERO,
+        };
+        let allowed: Vec<(Address, U256)> = allowed
+            .paymasters
+            .into_iter()
+            .zip(allowed.maxCostsPerOp)
+            .collect();
+        let reason = match simulator::validate_user_op(&session, &allowed, facts) {
+            V::Valid => return invalid,
+            V::WrongNonceKey => format!(
+                "AA24 signature error: a session key's operation must use the nonce key of its address ({signer}), \
+                 not key {}; build it with UserOps::build",
+                facts.nonce >> 64
+            ),
+            V::NeedsPaymaster => "AA24 signature error: a scoped session key's operation needs a paymaster the owner \
+                 allowed for the session (the account never pays gas for it; SmartEoa::allow_session_paymaster)"
+                .to_owned(),
+            V::PaymasterNotAllowed => {
+                return Error::Account {
+                    account,
+                    error: AccountError::SessionPaymasterNotAllowed {
+                        signer,
+                        paymaster: facts.paymaster.unwrap_or_default(),
+                    },
+                }
+            }
+            V::CostAboveCap => {
+                let paymaster = facts.paymaster.unwrap_or_default();
+                let cap = allowed
+                    .iter()
+                    .find(|(p, _)| *p == paymaster)
+                    .map(|(_, c)| *c)
+                    .unwrap_or_default();
+                format!(
+                    "AA24 signature error: the operation may cost {} wei, above the {} wei the owner allowed per operation \
+                     through paymaster {paymaster} for {signer}'s session; lower its gas limits or fees, or raise the cap",
+                    facts.max_cost, cap
+                )
+            }
+        };
+        Error::EntryPoint { account, reason }
     }
 
     /// A view of the sender, `None` when it cannot be read.
@@ -418,6 +458,7 @@ impl<P: Provider + Clone> UserOps<P> {
         ctx: &RevertContext,
     ) -> Result<OpReceipt, Error> {
         let user_op_hash = self.hash(&op).await?;
+        let facts = simulator::UserOpFacts::of(&op);
         let mut tx = TransactionRequest::default()
             .with_to(ENTRY_POINT)
             .with_input(handle_ops_data(&[op], bundler.signer_address()));
@@ -439,7 +480,7 @@ impl<P: Provider + Clone> UserOps<P> {
                         (Error::InvalidSignature { account, .. }, Some(signer))
                             if signer != self.sender =>
                         {
-                            self.session_validation_error(account, signer).await
+                            self.session_validation_error(account, signer, &facts).await
                         }
                         (other, _) => other,
                     },

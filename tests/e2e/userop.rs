@@ -147,7 +147,11 @@ async fn session_key_user_ops_obey_the_policies_with_the_direct_paths_errors() {
     eoa.allow_session_paymaster(&owner, key.address(), h.paymaster, Some(cap))
         .await
         .unwrap();
-    assert!(ops.submit(&bundler, op, None, &c).await.is_err());
+    let err = ops.submit(&bundler, op, None, &c).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::EntryPoint { reason, .. } if reason.contains("above the") && reason.contains("raise the cap")),
+        "{err}"
+    );
     eoa.allow_session_paymaster(&owner, key.address(), h.paymaster, None)
         .await
         .unwrap();
