@@ -59,7 +59,7 @@ pub fn run(
     let started = Instant::now();
     let progress = bar.clone();
     let results = runtime()?.block_on(conformance::run(&config, move |r: &RunResult| {
-        progress.set_message(r.scenario.to_string());
+        progress.set_message(r.scenario.clone());
         progress.inc(1);
     }));
     bar.finish_and_clear();
@@ -83,7 +83,7 @@ pub fn run(
             outcome = outcome.fg(color);
         }
         table.add_row(vec![
-            Cell::new(r.scenario),
+            Cell::new(&r.scenario),
             Cell::new(&r.path),
             outcome,
             Cell::new(if r.gas == 0 {
@@ -110,7 +110,7 @@ pub fn run(
         "{} runs of {} scenarios against {}: {passed} passed, {failed} failed, {na} not applicable in {:.2} s ({jobs} job{})",
         results.len(),
         {
-            let mut names: Vec<&str> = results.iter().map(|r| r.scenario).collect();
+            let mut names: Vec<&str> = results.iter().map(|r| r.scenario.as_str()).collect();
             names.dedup();
             names.len()
         },

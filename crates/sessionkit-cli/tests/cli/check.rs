@@ -87,7 +87,7 @@ async fn a_broken_lifetime_check_fails_exactly_the_scenarios_that_pin_it() {
     let failed: BTreeSet<&str> = results
         .iter()
         .filter(|r| matches!(r.status, Status::Failed(_)))
-        .map(|r| r.scenario)
+        .map(|r| r.scenario.as_str())
         .collect();
     let pinning: BTreeSet<&str> = conformance::scenarios()
         .iter()
