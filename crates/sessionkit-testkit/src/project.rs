@@ -298,7 +298,31 @@ impl Project {
             });
         }
         let out_dir = config.get("out").and_then(|s| s.as_str()).unwrap_or("out");
-        Catalog::read_out_dir(&self.root.join(out_dir)).map_err(ProjectError::Artifacts)
+        let all =
+            Catalog::read_out_dir(&self.root.join(out_dir)).map_err(ProjectError::Artifacts)?;
+        // out/ may also hold what an earlier `forge build` made of tests and scripts (skipped
+        // here), and of sources deleted since: only what this build compiled counts.
+        let dirs: Vec<String> = ["test", "script"]
+            .iter()
+            .filter_map(|k| config.get(*k).and_then(|v| v.as_str()))
+            .map(|d| format!("{}/", d.trim_end_matches('/')))
+            .collect();
+        let mut catalog = Catalog::new();
+        for c in all.iter() {
+            let keep = match &c.source {
+                Some(source) => {
+                    !source.ends_with(".t.sol")
+                        && !source.ends_with(".s.sol")
+                        && !dirs.iter().any(|d| source.starts_with(d.as_str()))
+                        && self.root.join(source).is_file()
+                }
+                None => true,
+            };
+            if keep {
+                catalog.insert(ContractArtifact::clone(c));
+            }
+        }
+        Ok(catalog)
     }
 
     /// The account to test: the one `sessionkit.toml` names, else the one contract that
