@@ -298,8 +298,12 @@ impl Project {
             });
         }
         let out_dir = config.get("out").and_then(|s| s.as_str()).unwrap_or("out");
-        let all =
-            Catalog::read_out_dir(&self.root.join(out_dir)).map_err(ProjectError::Artifacts)?;
+        let out_dir = self.root.join(out_dir);
+        if !out_dir.exists() {
+            // A project without sources compiles nothing.
+            return Ok(Catalog::new());
+        }
+        let all = Catalog::read_out_dir(&out_dir).map_err(ProjectError::Artifacts)?;
         // out/ may also hold what an earlier `forge build` made of tests and scripts (skipped
         // here), and of sources deleted since: only what this build compiled counts.
         let dirs: Vec<String> = ["test", "script"]
@@ -525,9 +529,15 @@ fn first_error(output: &str) -> String {
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect();
+    // A compiler error (`Error (7576): …`) says more than forge's own "Compiler run failed".
     let Some(i) = lines
         .iter()
-        .position(|l| l.starts_with("Error") || l.contains("error"))
+        .position(|l| l.starts_with("Error ("))
+        .or_else(|| {
+            lines
+                .iter()
+                .position(|l| l.starts_with("Error") || l.contains("error"))
+        })
     else {
         return lines.last().copied().unwrap_or("no output").to_owned();
     };
