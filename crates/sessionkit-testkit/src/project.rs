@@ -683,3 +683,167 @@ steps = [
         ),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contract(name: &str, source: &str, abi: &JsonAbi, code: &[u8]) -> ContractArtifact {
+        ContractArtifact {
+            name: name.into(),
+            source: Some(source.into()),
+            path: PathBuf::from(format!("out/{name}.json")),
+            abi: abi.clone(),
+            bytecode: code.to_vec().into(),
+        }
+    }
+
+    fn project(config: ProjectConfig) -> Project {
+        Project {
+            root: PathBuf::from("."),
+            config,
+            has_config: true,
+        }
+    }
+
+    #[test]
+    fn the_account_is_the_configured_one_else_the_one_that_fits_else_the_bundled_one() {
+        let bundled = Artifact::bundled();
+        let token =
+            JsonAbi::parse(["function transfer(address to, uint256 amount) returns (bool)"])
+                .unwrap();
+        let mut catalog = Catalog::new();
+        catalog.insert(contract("Token", "src/Token.sol", &token, &[0x60, 0x00]));
+        assert!(matches!(
+            project(ProjectConfig::default()).account(&catalog),
+            Ok(AccountChoice::Bundled)
+        ));
+
+        let mut mine = bundled.bytecode.to_vec();
+        *mine.last_mut().unwrap() ^= 1; // not the bundled code
+        catalog.insert(contract(
+            "MyAccount",
+            "src/MyAccount.sol",
+            &bundled.abi,
+            &mine,
+        ));
+        let found = project(ProjectConfig::default()).account(&catalog).unwrap();
+        assert!(matches!(&found, AccountChoice::Found(c) if c.name == "MyAccount"));
+        assert_eq!(
+            found.describe(),
+            "MyAccount (src/MyAccount.sol), the project's one contract that implements the session-key interface"
+        );
+
+        catalog.insert(contract("Other", "src/Other.sol", &bundled.abi, &mine));
+        let e = project(ProjectConfig::default())
+            .account(&catalog)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "several contracts implement the session-key interface: MyAccount (src/MyAccount.sol), Other (src/Other.sol); name the one to test in sessionkit.toml ([account] contract = \"MyAccount\")"
+        );
+        let named = ProjectConfig {
+            account: Some(("Other".into(), Location::code(CONFIG_FILE))),
+            ..ProjectConfig::default()
+        };
+        assert!(
+            matches!(project(named).account(&catalog), Ok(AccountChoice::Configured(c)) if c.name == "Other")
+        );
+        let wrong = ProjectConfig {
+            account: Some(("Token".into(), Location::code(CONFIG_FILE))),
+            ..ProjectConfig::default()
+        };
+        let e = project(wrong).account(&catalog).unwrap_err().to_string();
+        assert!(
+            e.contains("Token (src/Token.sol) lacks execute((address,uint256,bytes)[])"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_bundled_code_is_recognised_up_to_the_metadata_hash() {
+        let code = sessionkit::contracts::session_account::bytecode().to_vec();
+        let marker = [0xa2, 0x64, b'i', b'p', b'f', b's', 0x58, 0x22];
+        let at = code
+            .windows(8)
+            .rposition(|w| w == marker)
+            .expect("solc's metadata");
+        let mut rebuilt = code.clone();
+        rebuilt[at + 8] ^= 0xff; // another metadata hash
+        assert!(same_code(&code, &rebuilt));
+        let mut changed = code.clone();
+        changed[10] ^= 0xff;
+        assert!(!same_code(&code, &changed));
+        let choice = AccountChoice::Found(Arc::new(contract(
+            "SessionAccount",
+            "contracts/SessionAccount.sol",
+            &Artifact::bundled().abi,
+            &rebuilt,
+        )));
+        assert!(choice.artifact().unwrap().is_bundled());
+        assert!(choice
+            .describe()
+            .ends_with("; the same code as sessionkit's bundled account"));
+    }
+
+    #[test]
+    fn sessionkit_toml_reads_every_key_and_names_the_line_of_a_mistake() {
+        let config = read_config(
+            "[account]\ncontract = \"A\"\n[factory]\ncontract = \"F\"\ncreate = \"make(address,uint256)\"\nargs = [\"implementation\", 7]\n[scenarios]\ndir = \"scenarios\"\n[check]\nstrict_simulator = true\n",
+        )
+        .unwrap();
+        assert_eq!(config.account.as_ref().unwrap().0, "A");
+        assert_eq!(
+            config.account.as_ref().unwrap().1.to_string(),
+            "sessionkit.toml:2:12"
+        );
+        let factory = config.factory.unwrap();
+        assert_eq!(
+            (factory.contract.as_str(), factory.create.as_str()),
+            ("F", "make(address,uint256)")
+        );
+        assert_eq!(factory.args.unwrap().len(), 2);
+        assert_eq!(config.scenarios.unwrap().0, PathBuf::from("scenarios"));
+        assert_eq!(config.strict_simulator, Some(true));
+        assert_eq!(
+            read_config("[check]\nstrict = true\n")
+                .unwrap_err()
+                .to_string(),
+            "sessionkit.toml:2:1: unknown key `strict` in [check]: expected `strict_simulator`"
+        );
+        assert_eq!(
+            read_config("[account]\n").unwrap_err().to_string(),
+            "sessionkit.toml:1:1: [account] needs `contract` (e.g. contract = \"MyAccount\")"
+        );
+        assert!(read_config("[check]\nstrict_simulator = \"yes\"\n")
+            .unwrap_err()
+            .to_string()
+            .starts_with(
+                "sessionkit.toml:2:20: [check] `strict_simulator`: expected true or false"
+            ));
+    }
+
+    #[test]
+    fn the_init_files_read_back() {
+        let [(config_path, config), (scenario_path, scenario)] = init_files(Some("MyAccount"));
+        assert_eq!(config_path, PathBuf::from("sessionkit.toml"));
+        assert_eq!(
+            read_config(&config).unwrap().account.unwrap().0,
+            "MyAccount"
+        );
+        assert!(read_config(&init_files(None)[0].1)
+            .unwrap()
+            .account
+            .is_none());
+        let catalog = Catalog::new();
+        let abi = Artifact::bundled().abi;
+        let file = ScenarioFile::parse(
+            &scenario_path.to_string_lossy(),
+            &scenario,
+            &Context::new(&catalog, &abi),
+        )
+        .unwrap();
+        assert_eq!(file.scenarios.len(), 2);
+    }
+}

@@ -166,6 +166,20 @@ async fn a_broken_lifetime_check_fails_exactly_the_scenarios_that_pin_it() {
         );
         text.replace(check, "")
     });
+    // A scenario that expects what this account does, not what sessionkit's simulator
+    // predicts: a note for the project's own account, a failure with --strict-simulator.
+    std::fs::write(
+        dir.path().join("sessions/lenient.toml"),
+        LENIENT.replace(
+            "VAULT",
+            std::fs::read_to_string(dir.path().join("sessions/vault.toml"))
+                .unwrap()
+                .split("[[scenario]]")
+                .next()
+                .unwrap(),
+        ),
+    )
+    .unwrap();
     let out = run(bin()
         .args(["check", "--jobs", "2", "--junit", "report.xml"])
         .current_dir(dir.path()));
@@ -225,6 +239,33 @@ async fn a_broken_lifetime_check_fails_exactly_the_scenarios_that_pin_it() {
         "{text}"
     );
 
+    assert!(
+        text.contains("expected LifetimeUsageExceeded(lifetimeUsage: 250, limit: 250), got allowed; the simulator predicted LifetimeUsageExceeded on amount (250 in total): 250 used, got 1"),
+        "the simulator's opinion: {text}"
+    );
+    assert!(
+        text.contains("notes (the simulator disagrees with the chain; --strict-simulator makes this fail):\n  the account lets a withdrawal past the lifetime limit through [direct]: sessions/lenient.toml:"),
+        "{text}"
+    );
+    assert!(text.contains("passed (1 note)"), "{text}");
+    let out = run(bin()
+        .args([
+            "check",
+            "--no-suite",
+            "--filter",
+            "lenient",
+            "--strict-simulator",
+            "--jobs",
+            "1",
+        ])
+        .current_dir(dir.path()));
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("vault.withdraw(1, bob): the chain said allowed, the simulator predicted LifetimeUsageExceeded on amount"),
+        "{}",
+        stdout(&out)
+    );
+
     // The same account through the Rust API: exactly the built-in scenarios that pin it.
     let artifact = dir
         .path()
@@ -250,6 +291,18 @@ async fn a_broken_lifetime_check_fails_exactly_the_scenarios_that_pin_it() {
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert!(stdout(&out).contains("FAILED"));
 }
+
+/// A scenario over the contracts and session of `sessions/vault.toml` (its head replaces
+/// `VAULT`) that expects the broken account's behaviour.
+const LENIENT: &str = r#"VAULT
+[[scenario]]
+name = "the account lets a withdrawal past the lifetime limit through"
+routes = ["direct"]
+steps = [
+  { calls = ["vault.withdraw(100, bob)", "vault.withdraw(100, bob)", "vault.withdraw(50, bob)"], expect = "allowed" },
+  { call = "vault.withdraw(1, bob)", expect = "allowed" },
+]
+"#;
 
 #[test]
 fn init_scaffolds_a_project_that_checks_and_list_starts_no_chain() {

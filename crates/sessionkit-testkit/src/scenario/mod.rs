@@ -362,6 +362,16 @@ pub enum Value {
 }
 
 impl Value {
+    /// A `uint256`.
+    pub fn uint(v: impl Into<U256>) -> Self {
+        Value::Fixed(DynSolValue::Uint(v.into(), 256))
+    }
+
+    /// An address by name.
+    pub fn name(name: Name) -> Self {
+        Value::Address(name)
+    }
+
     /// The value with names replaced by their addresses.
     pub fn resolve(&self, names: &Names) -> Result<DynSolValue, String> {
         Ok(match self {
@@ -568,6 +578,18 @@ pub enum Expect {
 }
 
 impl Expect {
+    /// The error `name` of `abi` (the account's, or a contract's), with any arguments; `None`
+    /// when the ABI has no such error.
+    pub fn error(abi: &JsonAbi, name: &str) -> Option<Self> {
+        abi.errors().find(|e| e.name == name).map(|e| {
+            Expect::Error(ExpectedError {
+                error: e.clone(),
+                args: ExpectedArgs::Any,
+                param: None,
+            })
+        })
+    }
+
     /// The expected error's name, if one is expected.
     pub fn error_name(&self) -> Option<&str> {
         match self {

@@ -4,8 +4,15 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use alloy::primitives::U256;
+use sessionkit::params;
+use sessionkit::policy::{Condition, Limit};
 use sessionkit_testkit::conformance::{self, Artifact, Config, Status};
-use sessionkit_testkit::scenario::{Catalog, Context, ContractArtifact, ScenarioFile};
+use sessionkit_testkit::scenario::{
+    Actor, CallPolicyTemplate, CallTemplate, Catalog, Context, ContractArtifact,
+    ContractDeployment, Expect, Location, Name, ParamTemplate, RouteName, Scenario, ScenarioFile,
+    SessionTemplate, SetupKind, SetupStep, Step, StepKind, Time, Value,
+};
 
 mod errors;
 
@@ -143,5 +150,99 @@ async fn an_expected_param_must_be_the_constraint_that_failed() {
             "sessions/fixtures.toml:44:3: token.transfer(carol, 1): expected ConditionFailed on value, got ConditionFailed on to (== bob): got carol (it is about to, not value)"
         ),
         other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scenario_built_in_rust_runs_like_a_file() {
+    // The file from disk, as a Rust test would load it.
+    let catalog = fixtures();
+    let account = Artifact::bundled().abi;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/testkit/scenarios/fixtures.toml");
+    let loaded =
+        ScenarioFile::load(&path, "fixtures.toml", &Context::new(&catalog, &account)).unwrap();
+    assert_eq!(loaded.scenarios.len(), 7);
+
+    // The same kind of scenario built in code: a token, a minted balance, a capped transfer.
+    let token = catalog.find("TestToken").unwrap();
+    let function = |name: &str| token.abi.function(name).unwrap()[0].clone();
+    let transfer = function("transfer");
+    let layout = params::layout(&transfer, params::BUILDER_METHODS).unwrap();
+    let at = Location::code("in code");
+    let target = Name::Contract("token".into());
+    let call = |amount: u64| {
+        CallTemplate::function(
+            target.clone(),
+            transfer.clone(),
+            vec![
+                Value::name(Name::Actor(Actor::Bob)),
+                Value::uint(U256::from(amount)),
+            ],
+        )
+    };
+    let step = |amount: u64, expect: Expect| Step {
+        kind: StepKind::Call {
+            calls: vec![call(amount)],
+            who: Actor::Key,
+            time: Time::Next,
+            expect,
+        },
+        at: at.clone(),
+    };
+    let file = ScenarioFile {
+        path: "in code".into(),
+        contracts: vec![ContractDeployment {
+            alias: "token".into(),
+            artifact: token.clone(),
+            args: Vec::new(),
+            at: at.clone(),
+        }],
+        setup: vec![SetupStep {
+            kind: SetupKind::Call {
+                call: CallTemplate::function(
+                    target.clone(),
+                    function("mint"),
+                    vec![Value::name(Name::Account), Value::uint(U256::from(1000))],
+                ),
+                by: None,
+            },
+            at: at.clone(),
+        }],
+        sessions: vec![SessionTemplate {
+            name: "default".into(),
+            expires_in: 3600,
+            wildcard: false,
+            calls: vec![CallPolicyTemplate {
+                target: target.clone(),
+                function: transfer.clone(),
+                max_value_per_use: U256::ZERO,
+                value_limit: Limit::Unlimited,
+                params: vec![ParamTemplate {
+                    word: layout.word("value").unwrap().clone(),
+                    condition: Condition::LessOrEqual,
+                    value: Value::uint(U256::from(100)),
+                    limit: Limit::lifetime(150u64),
+                }],
+            }],
+            transfers: Vec::new(),
+            at: at.clone(),
+        }],
+        scenarios: vec![Scenario {
+            name: "built in code".into(),
+            at: at.clone(),
+            routes: RouteName::ALL.to_vec(),
+            session: Some("default".into()),
+            steps: vec![
+                step(100, Expect::Allowed),
+                step(101, Expect::error(&account, "ConditionFailed").unwrap()),
+                step(50, Expect::Allowed),
+                step(1, Expect::error(&account, "LifetimeUsageExceeded").unwrap()),
+            ],
+        }],
+    };
+    let results = run_file(file).await;
+    assert_eq!(results.len(), 4);
+    for r in &results {
+        assert_eq!(r.status, Status::Passed, "{} [{}]", r.scenario, r.path);
     }
 }
