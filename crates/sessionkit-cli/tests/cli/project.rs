@@ -437,3 +437,58 @@ fn bad_configuration_and_bad_scenarios_are_one_line_each_and_nothing_runs() {
         "{err}"
     );
 }
+
+/// The code block of the README that follows `<!-- readme: NAME -->`.
+fn readme_block(name: &str) -> String {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let marker = format!("<!-- readme: {name} -->\n```toml\n");
+    let start = readme
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {marker:?} in the README"))
+        + marker.len();
+    let len = readme[start..].find("```\n").unwrap();
+    readme[start..start + len].to_owned()
+}
+
+#[test]
+fn the_readme_config_and_scenario_file_are_real() {
+    let config = readme_block("sessionkit.toml");
+    let parsed = sessionkit_testkit::project::read_config(&config).unwrap();
+    assert_eq!(parsed.account.unwrap().0, "MyAccount");
+    assert_eq!(parsed.factory.unwrap().contract, "MyAccountFactory");
+
+    let dir = example();
+    let scenario = readme_block("sessions/withdrawals.toml");
+    let path = dir.path().join("sessions/withdrawals.toml");
+    std::fs::write(&path, &scenario).unwrap();
+    let (code, out, err) = check_in(
+        dir.path(),
+        &["--no-suite", "--filter", "withdrawals", "--jobs", "2"],
+    );
+    assert_eq!(code, Some(0), "{out}\n{err}");
+    assert!(
+        out.contains("12 runs of 3 scenarios against (bundled SessionAccount): 12 passed"),
+        "{out}"
+    );
+
+    // The failure the README shows is the one this file gives.
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let shown = readme
+        .lines()
+        .find(|l| l.starts_with("sessions/withdrawals.toml:"))
+        .unwrap();
+    std::fs::write(
+        &path,
+        scenario.replace(
+            "{ call = \"vault.withdraw(101, bob)\", expect = { error = \"ConditionFailed\", param = \"amount\" } }",
+            "{ call = \"vault.withdraw(101, bob)\", expect = \"allowed\" }",
+        ),
+    )
+    .unwrap();
+    let (code, out, _) = check_in(
+        dir.path(),
+        &["--no-suite", "--filter", "within the caps", "--jobs", "1"],
+    );
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains(shown), "{shown:?} in:\n{out}");
+}

@@ -231,3 +231,16 @@ fn a_malformed_file_is_one_line_too() {
         "{e}"
     );
 }
+
+#[test]
+fn steps_may_be_tables_of_their_own() {
+    let file = parse(
+        "routes = [\"direct\"]\n[[scenario]]\nname = \"x\"\n[[scenario.steps]]\ncall = \"bob\"\nvalue = \"1 wei\"\nexpect = \"TransferPolicyViolated\"\n[[scenario.steps]]\nwarp = 60\n",
+    )
+    .unwrap();
+    let s = &file.scenarios[0];
+    assert_eq!(s.steps.len(), 2);
+    assert_eq!(s.steps[0].at.to_string(), "sessions/fixtures.toml:4:1");
+    assert_eq!(s.routes.len(), 1);
+    assert!(s.session.is_none(), "no [session], no session");
+}
