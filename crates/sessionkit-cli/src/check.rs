@@ -251,16 +251,27 @@ pub fn run(args: Args<'_>) -> Result<ExitCode, String> {
         .filter(|r| matches!(r.status, Status::Failed(_)) && r.source.is_some())
         .collect();
     if !failures.is_empty() {
-        println!("failures:");
+        // One entry per scenario and message, with the paths that failed the same way.
+        let mut grouped: Vec<(&str, &str, &str, Vec<&str>)> = Vec::new();
         for r in &failures {
-            if let Status::Failed(m) = &r.status {
-                println!(
-                    "  {} [{}] ({})\n    {m}",
-                    r.scenario,
-                    r.path,
-                    r.source.as_deref().unwrap_or_default()
-                );
+            let Status::Failed(m) = &r.status else {
+                continue;
+            };
+            let source = r.source.as_deref().unwrap_or_default();
+            match grouped
+                .iter_mut()
+                .find(|(s, _, msg, _)| *s == r.scenario && *msg == m.as_str())
+            {
+                Some(entry) => entry.3.push(&r.path),
+                None => grouped.push((&r.scenario, source, m, vec![&r.path])),
             }
+        }
+        println!("failures:");
+        for (scenario, source, message, paths) in grouped {
+            println!(
+                "  {scenario} ({source}) [{}]\n    {message}",
+                paths.join(", ")
+            );
         }
     }
     let notes: Vec<(&RunResult, &String)> = results

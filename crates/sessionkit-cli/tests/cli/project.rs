@@ -248,6 +248,11 @@ async fn a_broken_lifetime_check_fails_exactly_the_scenarios_that_pin_it() {
         "{text}"
     );
     assert!(text.contains("passed (1 note)"), "{text}");
+    // The built-in suite's failures are said the same way: the calls decoded, the limit named.
+    assert!(
+        text.contains("FAILED: step 2: counter.setNumber(1) with 5 wei: expected LifetimeUsageExceeded on the value of counter.setNumber(uint256) (12 wei in total): 8 wei used, got 5 wei, got allowed; the simulator predicted LifetimeUsageExceeded"),
+        "{text}"
+    );
     let out = run(bin()
         .args([
             "check",

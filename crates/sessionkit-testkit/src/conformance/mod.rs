@@ -791,7 +791,9 @@ pub async fn run(
                 } else {
                     let env = env.expect("checked above");
                     let outcome = match &subject {
-                        Subject::Builtin(scenario) => play(&h, env, scenario, route, strict).await,
+                        Subject::Builtin(scenario) => {
+                            play(&h, env, scenario, route, strict, &config.artifact.abi).await
+                        }
                         Subject::File { file, index } => {
                             let accounts = crate::scenario::Accounts {
                                 account: env.account,
@@ -918,6 +920,32 @@ async fn prepare(h: &Harness) -> Result<(Env, Result<Env, String>), HarnessError
     Ok((env, standalone))
 }
 
+/// The names of the built-in suite's addresses, for its messages.
+fn builtin_names(env: &Env) -> crate::scenario::Names {
+    let mut names = crate::scenario::Names::new(env.account);
+    names.owner = env.owner.address();
+    for (alias, address) in [
+        ("token", env.token),
+        ("counter", env.counter),
+        ("receiver", env.receiver),
+        ("reverter", env.reverter),
+    ] {
+        names.contracts.insert(alias.to_owned(), address);
+    }
+    names
+}
+
+/// The account's ABI, then the fixtures'.
+fn builtin_abis(account: &JsonAbi) -> Vec<&JsonAbi> {
+    vec![
+        account,
+        &crate::fixtures::test_token().abi,
+        &crate::fixtures::counter().abi,
+        &crate::fixtures::eth_receiver().abi,
+        &crate::fixtures::reverter().abi,
+    ]
+}
+
 /// Why a run stopped.
 enum StepFailure {
     Mismatch(String),
@@ -1012,6 +1040,7 @@ async fn play(
     scenario: &Scenario,
     route: Route,
     strict: bool,
+    abi: &JsonAbi,
 ) -> Result<(u64, Vec<String>), StepFailure> {
     let mut notes = Vec::new();
     let sender = match route {
@@ -1081,16 +1110,57 @@ async fn play(
                     }
                     _ => probe.run(&calls).await?,
                 };
-                match expect {
-                    Expect::Allowed => gas += outcome.allowed_on_chain().map_err(|m| at(m.0))?,
-                    Expect::Denied(f) => outcome
-                        .denied_on_chain(&f(env, outcome.timestamp))
-                        .map_err(|m| at(m.0))?,
-                }
-                if let Some(m) = outcome.disagreement() {
-                    if strict {
-                        return Err(at(m.0));
+                let held = match expect {
+                    Expect::Allowed => outcome.allowed_on_chain().map(|g| gas += g).is_ok(),
+                    Expect::Denied(f) => {
+                        outcome.denied_on_chain(&f(env, outcome.timestamp)).is_ok()
                     }
+                };
+                let disagreement = outcome.disagreement();
+                if !held || (strict && disagreement.is_some()) {
+                    // Said in the scenario's terms: the calls and the errors decoded, the
+                    // constraint they belong to named from the spec.
+                    let names = builtin_names(env);
+                    let key_spec = match probe.actor() {
+                        Actor::Session { spec, .. } => Some(spec),
+                        _ => None,
+                    };
+                    let explainer = crate::scenario::Explainer {
+                        names: &names,
+                        abis: builtin_abis(abi),
+                        spec: key_spec,
+                    };
+                    let what = explainer.describe_calls(&calls);
+                    let expected = match expect {
+                        Expect::Allowed => "allowed".to_owned(),
+                        Expect::Denied(f) => explainer.describe_outcome(
+                            &Err(crate::harness::ChainRefusal::Account(f(
+                                env,
+                                outcome.timestamp,
+                            ))),
+                            &calls,
+                            None,
+                        ),
+                    };
+                    let actual = explainer.describe_outcome(
+                        &outcome.chain,
+                        &calls,
+                        outcome.predicted.as_ref(),
+                    );
+                    let mut message = if held {
+                        format!("{what}: the chain said {actual}")
+                    } else {
+                        format!("{what}: expected {expected}, got {actual}")
+                    };
+                    if let (Some(_), Some(p)) = (&disagreement, &outcome.predicted) {
+                        message.push_str(&format!(
+                            "; the simulator predicted {}",
+                            explainer.describe_decision(p, &calls)
+                        ));
+                    }
+                    return Err(at(message));
+                }
+                if let Some(m) = disagreement {
                     notes.push(format!("step {}: {}", n + 1, m.0));
                 }
             }

@@ -487,6 +487,66 @@ impl Explainer<'_> {
         Ok(())
     }
 
+    /// A batch as a person reads it: `token.transfer(bob, 101)`, `bob with 0.01 ether`.
+    pub fn describe_calls(&self, calls: &[Call]) -> String {
+        let one = |c: &Call| {
+            let target = self.names.label(c.target);
+            let mut text = match c.selector() {
+                None if c.data.is_empty() => target,
+                None => format!("{target} with {} bytes of data", c.data.len()),
+                Some(selector) => {
+                    let function = self
+                        .abis
+                        .iter()
+                        .flat_map(|abi| abi.functions())
+                        .find(|f| f.selector().0 == selector);
+                    match function {
+                        Some(f) => match f.abi_decode_input(&c.data[4..]) {
+                            Ok(args) => format!(
+                                "{target}.{}({})",
+                                f.name,
+                                args.iter()
+                                    .map(|a| show_dyn(a, Some(self.names)))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                            Err(_) => format!(
+                                "{target}.{} with {} bytes of calldata",
+                                f.name,
+                                c.data.len()
+                            ),
+                        },
+                        None => format!(
+                            "{target} with selector {}",
+                            alloy::hex::encode_prefixed(selector)
+                        ),
+                    }
+                }
+            };
+            if !c.value.is_zero() {
+                text.push_str(&format!(" with {}", display_amount(c.value)));
+            }
+            text
+        };
+        calls.iter().map(one).collect::<Vec<_>>().join(", ")
+    }
+
+    /// How the chain answered: `allowed`, or the refusal described.
+    pub fn describe_outcome(
+        &self,
+        chain: &Result<u64, ChainRefusal>,
+        calls: &[Call],
+        predicted: Option<&Decision>,
+    ) -> String {
+        match chain {
+            Ok(_) => "allowed".into(),
+            Err(refusal) => {
+                let r = self.decode(refusal);
+                self.describe(&r, calls, predicted)
+            }
+        }
+    }
+
     /// The simulator's decision as the author reads it.
     pub fn describe_decision(&self, d: &Decision, calls: &[Call]) -> String {
         match d {
@@ -530,7 +590,9 @@ fn limit_of(spec: &SessionSpec, spot: Spot) -> Option<Limit> {
 /// The calldata word `index` of `call` (after the selector), if the calldata has it.
 fn word_at(call: &Call, index: u64) -> Option<B256> {
     let start = 4usize.checked_add(usize::try_from(index).ok()?.checked_mul(32)?)?;
-    call.data.get(start..start + 32).map(B256::from_slice)
+    call.data
+        .get(start..start.checked_add(32)?)
+        .map(B256::from_slice)
 }
 
 /// The arguments of one of our errors, in the order of its Solidity declaration.

@@ -61,6 +61,7 @@ use crate::conformance::Deployment;
 use crate::harness::Route;
 pub use values::Input;
 
+pub(crate) use explain::Explainer;
 pub(crate) use run::{play, Accounts, PlayError};
 
 /// Where something is written: file, line and column (both from 1).

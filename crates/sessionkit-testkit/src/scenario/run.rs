@@ -170,7 +170,9 @@ pub(crate) async fn play(
     };
     let mut spec: Option<SessionSpec> = None;
     if let Some(name) = &scenario.session {
-        let template = file.session(name).expect("checked when the file was read");
+        let template = file
+            .session(name)
+            .ok_or_else(|| failed(format!("{}: the file has no session {name:?}", scenario.at)))?;
         let now = h.timestamp().await?;
         let s = template
             .build(&names, Actor::Key.address(), now)
@@ -288,7 +290,7 @@ pub(crate) async fn play(
             } => {
                 let template = file
                     .session(session)
-                    .expect("checked when the file was read");
+                    .ok_or_else(|| failed(format!("{at}: the file has no session {session:?}")))?;
                 let now = h.timestamp().await?;
                 let s = template
                     .build(&names, Actor::Key.address(), now)
@@ -381,7 +383,12 @@ pub(crate) async fn play(
                 let c = call
                     .resolve(&names)
                     .map_err(|e| failed(format!("{at}: {e}")))?;
-                let f = call.function.as_ref().expect("a read has a function");
+                let f = call.function.as_ref().ok_or_else(|| {
+                    failed(format!(
+                        "{at}: a read needs a function to call ({})",
+                        call.text
+                    ))
+                })?;
                 let tx = TransactionRequest::default()
                     .with_to(c.target)
                     .with_input(c.data.clone());
