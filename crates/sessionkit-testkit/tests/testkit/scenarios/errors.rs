@@ -244,3 +244,37 @@ fn steps_may_be_tables_of_their_own() {
     assert_eq!(s.routes.len(), 1);
     assert!(s.session.is_none(), "no [session], no session");
 }
+
+#[test]
+fn an_error_on_a_re_grant_is_written_by_name_from_the_accounts_abi() {
+    // An account that burns revoked signers refuses their re-grant with an error of its own.
+    let text = "[session]\n[[session.transfer]]\ntarget = \"bob\"\n[[scenario]]\nname = \"a revoked key stays revoked\"\nsteps = [\n  { revoke = \"key\" },\n  { grant = \"default\", expect = { error = \"SignerRevoked\", args = [\"key\"] } },\n]\n";
+    let catalog = super::fixtures();
+    let bundled = sessionkit_testkit::conformance::Artifact::bundled().abi;
+    let e = sessionkit_testkit::scenario::ScenarioFile::parse(
+        "burn.toml",
+        text,
+        &sessionkit_testkit::scenario::Context::new(&catalog, &bundled),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.starts_with("burn.toml:8:43: unknown error \"SignerRevoked\""),
+        "{e}"
+    );
+    let mut burning = bundled.clone();
+    let error = alloy::json_abi::Error::parse("SignerRevoked(address signer)").unwrap();
+    burning.errors.insert(error.name.clone(), vec![error]);
+    let file = sessionkit_testkit::scenario::ScenarioFile::parse(
+        "burn.toml",
+        text,
+        &sessionkit_testkit::scenario::Context::new(&catalog, &burning),
+    )
+    .unwrap();
+    let sessionkit_testkit::scenario::StepKind::Grant { expect, .. } =
+        &file.scenarios[0].steps[1].kind
+    else {
+        panic!("a grant step");
+    };
+    assert_eq!(expect.to_string(), "SignerRevoked(key)");
+}
