@@ -36,18 +36,12 @@ enum Command {
     /// Runs the conformance suite on a local anvil, and in a Foundry project the project's own
     /// scenario files, against the project's account, an artifact or the bundled account.
     #[command(
-        after_help = "In a Foundry project (the current directory or --project DIR has foundry.toml), check
-        builds it with forge, tests the account named in sessionkit.toml (else the one contract
-        that implements the session-key interface, else the bundled account), and also runs the
-        scenario files of sessions/ (see docs/scenarios.md). Exit code: 0 all passed, 1 a run
-        failed, 2 bad input or configuration.
-
-        Examples:
-  sessionkit check
-  sessionkit check --project examples/vault --junit report.xml
-  sessionkit check --list
-  sessionkit check --jobs 2 --junit report.xml
-  sessionkit check --artifact out/MyAccount.sol/MyAccount.json --filter allowance"
+        after_help = "In a Foundry project (the current directory or --project DIR has foundry.toml), check\n\
+        builds it with forge, tests the account named in sessionkit.toml (else the one contract\n\
+        that implements the session-key interface, else the bundled account), and also runs the\n\
+        scenario files of sessions/ (see docs/scenarios.md). Exit code: 0 all passed, 1 a run\n\
+        failed, 2 bad input or configuration.\n\n\
+        Examples:\n  sessionkit check\n  sessionkit check --project examples/vault --junit report.xml\n  sessionkit check --list\n  sessionkit check --jobs 2 --junit report.xml\n  sessionkit check --artifact out/MyAccount.sol/MyAccount.json --filter allowance"
     )]
     Check {
         /// The Foundry project to check (default: the current directory, when it is one).
