@@ -1,4 +1,5 @@
-//! The `sessionkit` command line: `check` runs the conformance suite, `demo` walks through the
+//! The `sessionkit` command line: `check` runs the conformance suite (and a Foundry project's
+//! own scenarios), `init` sets a project up for it, `demo` walks through the
 //! guide's example on a local chain, `gas` measures gas per operation, `simulate` predicts the
 //! account's decision offline, `gen` generates bindings, `bench` prints the harness figures,
 //! `cache` manages the toolchain cache.
@@ -32,15 +33,25 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Runs the conformance suite on a local anvil against the bundled account or an artifact.
+    /// Runs the conformance suite on a local anvil, and in a Foundry project the project's own
+    /// scenario files, against the project's account, an artifact or the bundled account.
     #[command(
-        after_help = "Examples:\n  sessionkit check\n  sessionkit check --jobs 2 --junit report.xml\n  sessionkit check --artifact out/MyAccount.sol/MyAccount.json --filter allowance"
+        after_help = "In a Foundry project (the current directory or --project DIR has foundry.toml), check\n\
+        builds it with forge, tests the account named in sessionkit.toml (else the one contract\n\
+        that implements the session-key interface, else the bundled account), and also runs the\n\
+        scenario files of sessions/ (see docs/scenarios.md). Exit code: 0 all passed, 1 a run\n\
+        failed, 2 bad input or configuration.\n\n\
+        Examples:\n  sessionkit check\n  sessionkit check --project examples/vault --junit report.xml\n  sessionkit check --list\n  sessionkit check --jobs 2 --junit report.xml\n  sessionkit check --artifact out/MyAccount.sol/MyAccount.json --filter allowance"
     )]
     Check {
-        /// A Foundry artifact JSON (abi and bytecode) of the account to test instead of the bundled one.
+        /// The Foundry project to check (default: the current directory, when it is one).
+        #[arg(long, value_name = "DIR")]
+        project: Option<PathBuf>,
+        /// A Foundry artifact JSON (abi and bytecode) of the account to test instead of the
+        /// project's or the bundled one.
         #[arg(long, value_name = "PATH")]
         artifact: Option<PathBuf>,
-        /// Only scenarios whose name contains this text (case-insensitive).
+        /// Only scenarios whose name (or scenario file) contains this text (case-insensitive).
         #[arg(long, value_name = "TEXT")]
         filter: Option<String>,
         /// Parallel jobs, each with its own anvil.
@@ -49,6 +60,26 @@ enum Command {
         /// Also writes the results as JUnit XML.
         #[arg(long, value_name = "FILE")]
         junit: Option<PathBuf>,
+        /// Lists what would run (after building the project) without starting anvil.
+        #[arg(long)]
+        list: bool,
+        /// A disagreement between sessionkit's simulator and the chain fails the run for any
+        /// account (for the bundled account it always does; for others it is a note).
+        #[arg(long)]
+        strict_simulator: bool,
+        /// Runs only the project's scenario files, not the built-in suite.
+        #[arg(long)]
+        no_suite: bool,
+    },
+    /// Writes sessionkit.toml and a first scenario file (sessions/first.toml) into a Foundry
+    /// project, keeping any that exist.
+    #[command(after_help = "Examples:
+  sessionkit init
+  sessionkit init --project my-protocol")]
+    Init {
+        /// The Foundry project (default: the current directory).
+        #[arg(long, value_name = "DIR")]
+        project: Option<PathBuf>,
     },
     /// The guide's complete example, live on a local anvil: upgrade, grant, use, denials, expiry,
     /// revocation, a sponsored call.
@@ -319,6 +350,13 @@ enum CacheCommand {
 }
 
 fn main() -> ExitCode {
+    // Output piped into `head` ends quietly, as with other command-line tools, instead of a
+    // panic on the closed pipe.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         // A bad value (`--at soon`) is one line naming the flag and what it expects; clap's
@@ -337,11 +375,25 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Check {
+            project,
             artifact,
             filter,
             jobs,
             junit,
-        } => check::run(artifact.as_deref(), filter, jobs, junit.as_deref()),
+            list,
+            strict_simulator,
+            no_suite,
+        } => check::run(check::Args {
+            project: project.as_deref(),
+            artifact: artifact.as_deref(),
+            filter,
+            jobs,
+            junit: junit.as_deref(),
+            list,
+            strict_simulator,
+            no_suite,
+        }),
+        Command::Init { project } => check::init(project.as_deref()),
         Command::Bench { spawns, anvil_only } => bench::run(spawns, anvil_only),
         Command::Gen {
             account,

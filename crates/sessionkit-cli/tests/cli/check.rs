@@ -1,13 +1,10 @@
-//! `sessionkit check` end to end: a deliberately broken account fails exactly the scenarios
-//! that pin the check it lacks; bad input is a one-line error; no anvil outlives a run.
+//! `sessionkit check` end to end outside a project: the suite and its JUnit report, accounts
+//! without some functions, bad input as a one-line error, no anvil outliving a run. (A
+//! deliberately broken account, and Foundry projects: `project.rs`.)
 
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
-
-use sessionkit_testkit::conformance::{self, Artifact, Config, Status};
-use sessionkit_testkit::toolchain::{Tool, Toolchain};
 
 /// The repository (for the Solidity sources and their npm libraries).
 fn root() -> PathBuf {
@@ -15,105 +12,6 @@ fn root() -> PathBuf {
 }
 
 use crate::{bin, run};
-
-/// Copies the account's sources into a temporary Foundry project with `edit` applied to
-/// PolicyEngine.sol, builds it with forge, and returns the account's artifact.
-fn broken_account(dir: &Path, edit: impl Fn(&str) -> String) -> PathBuf {
-    assert!(
-        root().join("node_modules/solady").is_dir(),
-        "the repository's Solidity libraries are missing: run `npm ci` in {}",
-        root().display()
-    );
-    let forge = Toolchain::from_env()
-        .resolve(Tool::Forge)
-        .unwrap_or_else(|e| panic!("forge is needed to build the broken account: {e}"))
-        .path;
-    let src = dir.join("contracts");
-    for sub in ["", "interfaces", "libraries", "types"] {
-        std::fs::create_dir_all(src.join(sub)).unwrap();
-        for entry in std::fs::read_dir(root().join("contracts").join(sub)).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_some_and(|e| e == "sol") {
-                let text = std::fs::read_to_string(&path).unwrap();
-                let text = if path.file_name().unwrap() == "PolicyEngine.sol" {
-                    edit(&text)
-                } else {
-                    text
-                };
-                std::fs::write(src.join(sub).join(path.file_name().unwrap()), text).unwrap();
-            }
-        }
-    }
-    std::os::unix::fs::symlink(root().join("node_modules"), dir.join("node_modules")).unwrap();
-    let toml = std::fs::read_to_string(root().join("foundry.toml"))
-        .unwrap()
-        .replace(
-            "solc = \"tools/solc\"",
-            &format!("solc = \"{}\"", root().join("tools/solc").display()),
-        )
-        .replace("optimizer_runs = 1000000", "optimizer_runs = 200");
-    std::fs::write(dir.join("foundry.toml"), toml).unwrap();
-    let out = Command::new(forge)
-        .args(["build", "--root"])
-        .arg(dir)
-        .args(["--skip", "test"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "forge build failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    dir.join("out/SessionAccount.sol/SessionAccount.json")
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_broken_lifetime_check_fails_exactly_the_scenarios_that_pin_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let artifact = broken_account(dir.path(), |text| {
-        let check = "if gt(amount, sub(limit, used)) { fail2(0x5dd55ff1, used, limit) }";
-        assert!(
-            text.contains(check),
-            "the lifetime check moved: update this test"
-        );
-        text.replace(check, "")
-    });
-    let config = Config {
-        artifact: Artifact::from_file(&artifact).unwrap(),
-        jobs: 2,
-        ..Config::default()
-    };
-    let results = conformance::run(&config, |_| {}).await.unwrap();
-    let failed: BTreeSet<&str> = results
-        .iter()
-        .filter(|r| matches!(r.status, Status::Failed(_)))
-        .map(|r| r.scenario)
-        .collect();
-    let pinning: BTreeSet<&str> = conformance::scenarios()
-        .iter()
-        .filter(|s| s.pins().contains("LifetimeUsageExceeded"))
-        .map(|s| s.name)
-        .collect();
-    assert!(!pinning.is_empty());
-    assert_eq!(
-        failed, pinning,
-        "the scenarios that fail are exactly those that pin the lifetime limit"
-    );
-
-    // The command line says so with its exit code.
-    let out = run(bin()
-        .arg("check")
-        .arg("--artifact")
-        .arg(&artifact)
-        .args(["--filter", "lifetime", "--jobs", "1"]));
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("FAILED"));
-}
 
 #[test]
 fn check_runs_the_suite_and_writes_junit() {

@@ -3,6 +3,7 @@
 mod check;
 mod commands;
 mod owner;
+mod project;
 
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};

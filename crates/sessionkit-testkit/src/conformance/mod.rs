@@ -25,7 +25,8 @@ use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolCall;
 
 use crate::fixtures::{Counter, Reverter, TestToken};
-use crate::harness::{Actor, Harness, HarnessError, Route, SessionProbe};
+use crate::harness::{Actor, Factory, Harness, HarnessError, Route, SessionProbe};
+use crate::scenario::ScenarioFile;
 use crate::toolchain::Toolchain;
 use sessionkit::abi::wrapped_calls;
 use sessionkit::contracts::SessionAccount;
@@ -406,6 +407,8 @@ pub struct Artifact {
     pub bytecode: Bytes,
     /// The names of its functions.
     pub functions: BTreeSet<String>,
+    /// Its ABI (errors and functions, for the author's scenarios).
+    pub abi: JsonAbi,
 }
 
 /// The functions without which no scenario can run.
@@ -475,7 +478,13 @@ impl Artifact {
             path: path.to_owned(),
             bytecode,
             functions,
+            abi,
         })
+    }
+
+    /// Whether this is sessionkit's bundled account (the same creation code).
+    pub fn is_bundled(&self) -> bool {
+        self.bytecode.as_ref() == sessionkit::contracts::session_account::bytecode()
     }
 }
 
@@ -494,7 +503,13 @@ pub enum Status {
 #[derive(Debug, Clone)]
 pub struct RunResult {
     /// The scenario's name.
-    pub scenario: &'static str,
+    pub scenario: String,
+    /// Where an author's scenario is written (`sessions/vault.toml:12:1`); `None` for the
+    /// built-in suite.
+    pub source: Option<String>,
+    /// Disagreements between the simulator and the chain that did not fail the run (for an
+    /// account other than the bundled one, unless the simulator is strict).
+    pub notes: Vec<String>,
     /// The deployment.
     pub deployment: Deployment,
     /// The route.
@@ -514,12 +529,23 @@ pub struct RunResult {
 pub struct Config {
     /// The account under test.
     pub artifact: Artifact,
-    /// Only scenarios whose name contains this (case-insensitive).
+    /// Only scenarios whose name (or, for an author's scenario, file) contains this
+    /// (case-insensitive).
     pub filter: Option<String>,
     /// Parallel jobs, each with its own anvil.
     pub jobs: usize,
     /// Where anvil and the EntryPoint come from.
     pub toolchain: Toolchain,
+    /// Whether the built-in suite runs (an author may run only their own scenarios).
+    pub suite: bool,
+    /// The author's scenario files, run after the built-in suite.
+    pub files: Vec<Arc<ScenarioFile>>,
+    /// Whether a disagreement between the simulator and the chain fails a run; `None`: only
+    /// for the bundled account (for another account it is a note on the run).
+    pub strict_simulator: Option<bool>,
+    /// The factory of standalone accounts for an account other than the bundled one (which
+    /// has its own): enables the factory-account route.
+    pub factory: Option<Factory>,
 }
 
 impl Default for Config {
@@ -529,7 +555,77 @@ impl Default for Config {
             filter: None,
             jobs: 1,
             toolchain: Toolchain::from_env(),
+            suite: true,
+            files: Vec::new(),
+            strict_simulator: None,
+            factory: None,
         }
+    }
+}
+
+impl Config {
+    /// Whether simulator disagreements fail runs.
+    pub fn strict(&self) -> bool {
+        self.strict_simulator
+            .unwrap_or_else(|| self.artifact.is_bundled())
+    }
+
+    /// Why `subject` cannot run on `route` against this account, when the account lacks a
+    /// function it needs ("the account has no executeWithSig").
+    pub fn missing(&self, subject: &Subject, route: Route) -> Option<String> {
+        let missing: Vec<&str> = subject
+            .needs(route)
+            .into_iter()
+            .filter(|f| !self.artifact.functions.contains(*f))
+            .collect();
+        (!missing.is_empty()).then(|| format!("the account has no {}", missing.join(", ")))
+    }
+
+    /// Why a run cannot be played, as far as it can be told without a chain: a missing
+    /// function, or the factory-account route without a factory.
+    pub fn not_applicable(&self, run: &Run) -> Option<String> {
+        if let Some(why) = self.missing(&run.subject, run.route) {
+            return Some(why);
+        }
+        (run.deployment == Deployment::Standalone
+            && !self.artifact.is_bundled()
+            && self.factory.is_none())
+        .then(|| {
+            "there is no factory: name the account's factory in sessionkit.toml ([factory]) to run the factory-account route".to_owned()
+        })
+    }
+
+    /// The runs selected: the built-in suite (when [`suite`](Self::suite) is on), then each
+    /// author's scenario on each route it names, filtered by [`filter`](Self::filter).
+    pub fn runs(&self) -> Vec<Run> {
+        let mut runs = if self.suite {
+            selected(self.filter.as_deref())
+        } else {
+            Vec::new()
+        };
+        let filter = self.filter.as_ref().map(|f| f.to_lowercase());
+        for file in &self.files {
+            for (index, s) in file.scenarios.iter().enumerate() {
+                let shown = file.path.to_string_lossy().to_lowercase();
+                if let Some(f) = &filter {
+                    if !(s.name.to_lowercase().contains(f) || shown.contains(f)) {
+                        continue;
+                    }
+                }
+                for route in &s.routes {
+                    let (deployment, r) = route.path();
+                    runs.push(Run {
+                        subject: Subject::File {
+                            file: file.clone(),
+                            index,
+                        },
+                        deployment,
+                        route: r,
+                    });
+                }
+            }
+        }
+        runs
     }
 }
 
@@ -542,18 +638,79 @@ pub enum Deployment {
     Standalone,
 }
 
+/// What a run plays.
+#[derive(Debug, Clone)]
+pub enum Subject {
+    /// A scenario of the built-in suite.
+    Builtin(Scenario),
+    /// Scenario `index` of an author's file.
+    File {
+        /// The file.
+        file: Arc<ScenarioFile>,
+        /// Which of its scenarios.
+        index: usize,
+    },
+}
+
+impl Subject {
+    /// The scenario's name.
+    pub fn name(&self) -> &str {
+        match self {
+            Subject::Builtin(s) => s.name,
+            Subject::File { file, index } => &file.scenarios[*index].name,
+        }
+    }
+
+    /// Where an author's scenario is written.
+    pub fn source(&self) -> Option<String> {
+        match self {
+            Subject::Builtin(_) => None,
+            Subject::File { file, index } => Some(file.scenarios[*index].at.to_string()),
+        }
+    }
+
+    /// The account functions it needs on `route`.
+    pub fn needs(&self, route: Route) -> BTreeSet<&'static str> {
+        match self {
+            Subject::Builtin(s) => s.needs(route),
+            Subject::File { file, index } => file.scenarios[*index].needs(route),
+        }
+    }
+
+    /// The errors it expects somewhere (the checks it pins).
+    pub fn pins(&self) -> BTreeSet<String> {
+        match self {
+            Subject::Builtin(s) => s.pins().into_iter().map(str::to_owned).collect(),
+            Subject::File { file, index } => file.scenarios[*index].pins(),
+        }
+    }
+
+    /// How a run of it is labelled.
+    pub fn path_label(&self, deployment: Deployment, route: Route) -> String {
+        match self {
+            Subject::Builtin(s) => s.path_label(deployment, route),
+            Subject::File { .. } => match (route, deployment) {
+                (Route::Direct, _) => "direct".into(),
+                (Route::Sponsored, _) => "sponsored".into(),
+                (Route::UserOp, Deployment::Eip7702) => "user op (7702)".into(),
+                (Route::UserOp, Deployment::Standalone) => "user op (factory account)".into(),
+            },
+        }
+    }
+}
+
 /// One run: a scenario on one deployment through one route.
 #[derive(Debug, Clone)]
 pub struct Run {
-    /// The scenario.
-    pub scenario: Scenario,
+    /// What it plays.
+    pub subject: Subject,
     /// The deployment.
     pub deployment: Deployment,
     /// The route.
     pub route: Route,
 }
 
-/// The runs selected by `filter`: each scenario through the routes it names on the 7702 smart
+/// The built-in runs selected by `filter`: each scenario through the routes it names on the 7702 smart
 /// EOA and, when it names both direct routes (it is about the policies, not about one entry
 /// point), also as a user operation on the 7702 smart EOA and on a factory-deployed account.
 pub fn selected(filter: Option<&str>) -> Vec<Run> {
@@ -566,7 +723,7 @@ pub fn selected(filter: Option<&str>) -> Vec<Run> {
     }) {
         for route in s.routes {
             runs.push(Run {
-                scenario: s.clone(),
+                subject: Subject::Builtin(s.clone()),
                 deployment: Deployment::Eip7702,
                 route: *route,
             });
@@ -574,7 +731,7 @@ pub fn selected(filter: Option<&str>) -> Vec<Run> {
         if s.routes == BOTH {
             for deployment in [Deployment::Eip7702, Deployment::Standalone] {
                 runs.push(Run {
-                    scenario: s.clone(),
+                    subject: Subject::Builtin(s.clone()),
                     deployment,
                     route: Route::UserOp,
                 });
@@ -590,7 +747,8 @@ pub async fn run(
     config: &Config,
     on_result: impl Fn(&RunResult) + Send + Sync + 'static,
 ) -> Result<Vec<RunResult>, HarnessError> {
-    let runs = selected(config.filter.as_deref());
+    let runs = config.runs();
+    let strict = config.strict();
     let queue = Arc::new(Mutex::new(
         runs.into_iter().enumerate().collect::<VecDeque<_>>(),
     ));
@@ -610,7 +768,7 @@ pub async fn run(
                 let Some((
                     i,
                     Run {
-                        scenario,
+                        subject,
                         deployment,
                         route,
                     },
@@ -619,40 +777,60 @@ pub async fn run(
                     break;
                 };
                 let started = Instant::now();
-                let missing: Vec<&str> = scenario
-                    .needs(route)
-                    .into_iter()
-                    .filter(|f| !config.artifact.functions.contains(*f))
-                    .collect();
                 let env = match deployment {
                     Deployment::Eip7702 => Ok(&env),
                     Deployment::Standalone => standalone.as_ref(),
                 };
-                let not_applicable = if !missing.is_empty() {
-                    Some(format!("the account has no {}", missing.join(", ")))
-                } else if let Err(why) = env {
-                    Some(String::clone(why))
-                } else {
-                    None
+                let not_applicable = match (config.missing(&subject, route), env) {
+                    (Some(why), _) => Some(why),
+                    (None, Err(why)) => Some(String::clone(why)),
+                    (None, Ok(_)) => None,
                 };
-                let (status, gas) = if let Some(why) = not_applicable {
-                    (Status::NotApplicable(why), 0)
+                let (status, gas, notes) = if let Some(why) = not_applicable {
+                    (Status::NotApplicable(why), 0, Vec::new())
                 } else {
                     let env = env.expect("checked above");
-                    let outcome = play(&h, env, &scenario, route).await;
+                    let outcome = match &subject {
+                        Subject::Builtin(scenario) => {
+                            play(&h, env, scenario, route, strict, &config.artifact.abi).await
+                        }
+                        Subject::File { file, index } => {
+                            let accounts = crate::scenario::Accounts {
+                                account: env.account,
+                                owner: &env.owner,
+                                abi: &config.artifact.abi,
+                            };
+                            crate::scenario::play(
+                                &h,
+                                &accounts,
+                                file,
+                                &file.scenarios[*index],
+                                route,
+                                strict,
+                            )
+                            .await
+                            .map(|p| (p.gas, p.notes))
+                            .map_err(|e| match e {
+                                crate::scenario::PlayError::Failed(m) => StepFailure::Mismatch(m),
+                                crate::scenario::PlayError::Harness(e) => StepFailure::Harness(e),
+                            })
+                        }
+                    };
                     h.revert(snapshot).await.map_err(|e| h.diagnose(e))?;
                     snapshot = h.snapshot().await.map_err(|e| h.diagnose(e))?;
                     match outcome {
-                        Ok(gas) => (Status::Passed, gas),
-                        Err(StepFailure::Mismatch(m)) => (Status::Failed(m), 0),
+                        Ok((gas, notes)) => (Status::Passed, gas, notes),
+                        Err(StepFailure::Mismatch(m)) => (Status::Failed(m), 0, Vec::new()),
                         Err(StepFailure::Harness(e)) => return Err(h.diagnose(e)),
                     }
                 };
                 let result = RunResult {
-                    scenario: scenario.name,
+                    scenario: subject.name().to_owned(),
+                    source: subject.source(),
+                    notes,
                     deployment,
                     route,
-                    path: scenario.path_label(deployment, route),
+                    path: subject.path_label(deployment, route),
                     status,
                     gas,
                     time: started.elapsed(),
@@ -677,32 +855,38 @@ pub async fn run(
 /// Spawns a harness with the artifact as the implementation and prepares the accounts: the
 /// 7702 smart EOA, and a factory-deployed account with the same owner (or why there is none).
 pub async fn setup(config: &Config) -> Result<(Harness, Env, Result<Env, String>), HarnessError> {
-    let h = Harness::builder()
+    let mut builder = Harness::builder()
         .toolchain(config.toolchain.clone())
-        .implementation(config.artifact.bytecode.clone())
-        .try_spawn()
-        .await?;
+        .implementation(config.artifact.bytecode.clone());
+    if let Some(factory) = &config.factory {
+        builder = builder.factory(factory.clone());
+    }
+    let h = builder.try_spawn().await?;
     match prepare(&h).await {
         Ok((env, standalone)) => Ok((h, env, standalone)),
         Err(e) => Err(h.diagnose(e)),
     }
 }
 
-/// The accounts of a job on `h`: see [`setup`].
+/// The accounts of a job on `h`: see [`setup`]. The actors have their fixed keys
+/// ([`actors`](crate::actors)), so every address is the same in every run.
 async fn prepare(h: &Harness) -> Result<(Env, Result<Env, String>), HarnessError> {
-    let (owner, eoa) = h.smart_eoa().await?;
+    use crate::actors::Actor as A;
+    let owner = h.funded_key(A::Owner.private_key()).await?;
+    let eoa = h.client(&owner).await?;
+    eoa.upgrade(&owner).await?;
     let env = Env {
         account: eoa.address(),
         counter: h.counter,
         token: h.token,
         receiver: h.receiver,
         reverter: h.reverter,
-        bob: Address::repeat_byte(0xb0),
-        carol: Address::repeat_byte(0xca),
+        bob: h.funded_key(A::Bob.private_key()).await?.address(),
+        carol: h.funded_key(A::Carol.private_key()).await?.address(),
         owner,
-        key: h.funded_eoa().await?,
-        stranger: h.funded_eoa().await?,
-        sponsor: h.funded_eoa().await?,
+        key: h.funded_key(A::Key.private_key()).await?,
+        stranger: h.funded_key(A::Stranger.private_key()).await?,
+        sponsor: h.funded_key(A::Sponsor.private_key()).await?,
     };
     h.set_balance(env.account, U256::from(10u64).pow(U256::from(19)))
         .await?;
@@ -734,6 +918,32 @@ async fn prepare(h: &Harness) -> Result<(Env, Result<Env, String>), HarnessError
         Err(why) => Err(why),
     };
     Ok((env, standalone))
+}
+
+/// The names of the built-in suite's addresses, for its messages.
+fn builtin_names(env: &Env) -> crate::scenario::Names {
+    let mut names = crate::scenario::Names::new(env.account);
+    names.owner = env.owner.address();
+    for (alias, address) in [
+        ("token", env.token),
+        ("counter", env.counter),
+        ("receiver", env.receiver),
+        ("reverter", env.reverter),
+    ] {
+        names.contracts.insert(alias.to_owned(), address);
+    }
+    names
+}
+
+/// The account's ABI, then the fixtures'.
+fn builtin_abis(account: &JsonAbi) -> Vec<&JsonAbi> {
+    vec![
+        account,
+        &crate::fixtures::test_token().abi,
+        &crate::fixtures::counter().abi,
+        &crate::fixtures::eth_receiver().abi,
+        &crate::fixtures::reverter().abi,
+    ]
 }
 
 /// Why a run stopped.
@@ -808,7 +1018,11 @@ async fn grant(
             .with_from(env.owner.address())
             .with_to(env.account)
             .with_input(allow.abi_encode());
-        h.send_at(&env.owner, tx, t + 1).await?;
+        // An account without the paymaster allowlist (another implementation of the
+        // interface) refuses the call: its user operations need no allowance.
+        if h.call_at(&tx, t + 1).await?.is_ok() {
+            h.send_at(&env.owner, tx, t + 1).await?;
+        }
     }
     Ok(Ok(gas))
 }
@@ -840,13 +1054,17 @@ fn check_grant(
     }
 }
 
-/// Plays one scenario on one route; returns the gas of the transactions it mined.
+/// Plays one scenario on one route; returns the gas of the transactions it mined and the
+/// simulator's disagreements with the chain (which fail the run when `strict`).
 async fn play(
     h: &Harness,
     env: &Env,
     scenario: &Scenario,
     route: Route,
-) -> Result<u64, StepFailure> {
+    strict: bool,
+    abi: &JsonAbi,
+) -> Result<(u64, Vec<String>), StepFailure> {
+    let mut notes = Vec::new();
     let sender = match route {
         Route::Direct => env.owner.clone(),
         Route::Sponsored | Route::UserOp => env.sponsor.clone(),
@@ -914,11 +1132,58 @@ async fn play(
                     }
                     _ => probe.run(&calls).await?,
                 };
-                match expect {
-                    Expect::Allowed => gas += outcome.allowed().map_err(|m| at(m.0))?,
-                    Expect::Denied(f) => outcome
-                        .denied(&f(env, outcome.timestamp))
-                        .map_err(|m| at(m.0))?,
+                let held = match expect {
+                    Expect::Allowed => outcome.allowed_on_chain().map(|g| gas += g).is_ok(),
+                    Expect::Denied(f) => {
+                        outcome.denied_on_chain(&f(env, outcome.timestamp)).is_ok()
+                    }
+                };
+                let disagreement = outcome.disagreement();
+                if !held || (strict && disagreement.is_some()) {
+                    // Said in the scenario's terms: the calls and the errors decoded, the
+                    // constraint they belong to named from the spec.
+                    let names = builtin_names(env);
+                    let key_spec = match probe.actor() {
+                        Actor::Session { spec, .. } => Some(spec),
+                        _ => None,
+                    };
+                    let explainer = crate::scenario::Explainer {
+                        names: &names,
+                        abis: builtin_abis(abi),
+                        spec: key_spec,
+                    };
+                    let what = explainer.describe_calls(&calls);
+                    let expected = match expect {
+                        Expect::Allowed => "allowed".to_owned(),
+                        Expect::Denied(f) => explainer.describe_outcome(
+                            &Err(crate::harness::ChainRefusal::Account(f(
+                                env,
+                                outcome.timestamp,
+                            ))),
+                            &calls,
+                            None,
+                        ),
+                    };
+                    let actual = explainer.describe_outcome(
+                        &outcome.chain,
+                        &calls,
+                        outcome.predicted.as_ref(),
+                    );
+                    let mut message = if held {
+                        format!("{what}: the chain said {actual}")
+                    } else {
+                        format!("{what}: expected {expected}, got {actual}")
+                    };
+                    if let (Some(_), Some(p)) = (&disagreement, &outcome.predicted) {
+                        message.push_str(&format!(
+                            "; the simulator predicted {}",
+                            explainer.describe_decision(p, &calls)
+                        ));
+                    }
+                    return Err(at(message));
+                }
+                if let Some(m) = disagreement {
+                    notes.push(format!("step {}: {}", n + 1, m.0));
                 }
             }
             Step::Warp(secs) => h.warp_by(*secs).await?,
@@ -1084,14 +1349,16 @@ async fn play(
             }
         }
     }
-    Ok(gas)
+    Ok((gas, notes))
 }
 
-/// The results as a JUnit XML report (one test case per run; not-applicable runs are skipped
-/// cases), for CI systems.
+/// The results as a JUnit XML report: the built-in suite as the test suite "sessionkit
+/// conformance", the author's scenarios as "sessionkit scenarios" (class name: the file); one
+/// test case per run, not-applicable runs as skipped cases, notes as the case's output.
 pub fn junit_xml(results: &[RunResult], wall: Duration) -> Result<String, String> {
     use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
-    let mut suite = TestSuite::new("sessionkit conformance");
+    let mut builtin = TestSuite::new("sessionkit conformance");
+    let mut authored = TestSuite::new("sessionkit scenarios");
     for r in results {
         let status = match &r.status {
             Status::Passed => TestCaseStatus::success(),
@@ -1107,13 +1374,30 @@ pub fn junit_xml(results: &[RunResult], wall: Duration) -> Result<String, String
             }
         };
         let mut case = TestCase::new(format!("{} [{}]", r.scenario, r.path), status);
-        case.set_classname("sessionkit.conformance");
         case.set_time(r.time);
-        suite.add_test_case(case);
+        if !r.notes.is_empty() {
+            case.set_system_out(r.notes.join("\n"));
+        }
+        match &r.source {
+            None => {
+                case.set_classname("sessionkit.conformance");
+                builtin.add_test_case(case);
+            }
+            Some(source) => {
+                let file = source.split(':').next().unwrap_or(source);
+                case.set_classname(file.to_owned());
+                authored.add_test_case(case);
+            }
+        }
     }
     let mut report = Report::new("sessionkit");
     report.set_time(wall);
-    report.add_test_suite(suite);
+    if !builtin.test_cases.is_empty() || authored.test_cases.is_empty() {
+        report.add_test_suite(builtin);
+    }
+    if !authored.test_cases.is_empty() {
+        report.add_test_suite(authored);
+    }
     report
         .to_string()
         .map_err(|e| format!("cannot render JUnit XML: {e}"))

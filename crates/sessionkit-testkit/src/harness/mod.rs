@@ -28,7 +28,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use alloy::dyn_abi::{DynSolValue, JsonAbiExt};
+use alloy::dyn_abi::{DynSolValue, FunctionExt, JsonAbiExt};
 use alloy::json_abi::JsonAbi;
 use alloy::network::TransactionBuilder;
 use alloy::primitives::{address, b256, Address, Bytes, B256, U256};
@@ -122,6 +122,105 @@ pub enum HarnessError {
     },
 }
 
+/// A constructor argument of a [`Factory`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum FactoryArg {
+    /// The address of the deployed account implementation.
+    Implementation,
+    /// A fixed value.
+    Value(DynSolValue),
+}
+
+/// A factory of standalone accounts for an account implementation other than the bundled one
+/// (whose own factory the harness deploys): its creation code, constructor arguments, and the
+/// function that creates an account for an owner and a salt (`createAccount(address owner,
+/// bytes32 salt) returns (address)`: each `address` input gets the owner, each `bytes32` or
+/// `uint` input the salt, and the function returns the account).
+#[derive(Debug, Clone)]
+pub struct Factory {
+    bytecode: Bytes,
+    constructor: Option<alloy::json_abi::Constructor>,
+    args: Vec<FactoryArg>,
+    create: alloy::json_abi::Function,
+}
+
+impl Factory {
+    /// A factory of `bytecode` built with `args` for `constructor`, creating accounts with
+    /// `create`. Fails when the arguments do not match the constructor, or `create` takes
+    /// something other than the owner and a salt or does not return the account's address.
+    pub fn new(
+        bytecode: impl Into<Bytes>,
+        constructor: Option<alloy::json_abi::Constructor>,
+        args: Vec<FactoryArg>,
+        create: alloy::json_abi::Function,
+    ) -> Result<Self, String> {
+        let takes = constructor.as_ref().map_or(0, |c| c.inputs.len());
+        if takes != args.len() {
+            return Err(format!(
+                "the factory's constructor takes {takes} argument(s), {} given",
+                args.len()
+            ));
+        }
+        let mut owner = false;
+        for p in &create.inputs {
+            match p.ty.as_str() {
+                "address" => owner = true,
+                "bytes32" => {}
+                t if t.starts_with("uint") => {}
+                other => {
+                    return Err(format!(
+                        "{}: the parameter {} ({other}) is neither the owner (address) nor a salt (bytes32 or uint)",
+                        create.signature(),
+                        p.name
+                    ))
+                }
+            }
+        }
+        if !owner {
+            return Err(format!(
+                "{} takes no owner (an address parameter)",
+                create.signature()
+            ));
+        }
+        if create.outputs.first().is_none_or(|o| o.ty != "address") {
+            return Err(format!(
+                "{} does not return the account's address",
+                create.signature()
+            ));
+        }
+        Ok(Factory {
+            bytecode: bytecode.into(),
+            constructor,
+            args,
+            create,
+        })
+    }
+
+    /// The function that creates accounts.
+    pub fn create_function(&self) -> &alloy::json_abi::Function {
+        &self.create
+    }
+
+    fn create_call(&self, owner: Address, salt: B256) -> Result<Vec<u8>, String> {
+        let args: Vec<DynSolValue> = self
+            .create
+            .inputs
+            .iter()
+            .map(|p| match p.ty.as_str() {
+                "address" => DynSolValue::Address(owner),
+                "bytes32" => DynSolValue::FixedBytes(salt, 32),
+                t => DynSolValue::Uint(
+                    U256::from_be_bytes(salt.0),
+                    t.trim_start_matches("uint").parse().unwrap_or(256),
+                ),
+            })
+            .collect();
+        self.create
+            .abi_encode_input(&args)
+            .map_err(|e| format!("{}: {e}", self.create.signature()))
+    }
+}
+
 /// Configures a [`Harness`].
 #[derive(Debug, Clone)]
 #[must_use]
@@ -129,6 +228,7 @@ pub struct HarnessBuilder {
     toolchain: Option<Toolchain>,
     anvil: Option<PathBuf>,
     implementation: Option<Bytes>,
+    factory: Option<Factory>,
     port: Option<u16>,
 }
 
@@ -149,6 +249,14 @@ impl HarnessBuilder {
     /// session account.
     pub fn implementation(mut self, bytecode: impl Into<Bytes>) -> Self {
         self.implementation = Some(bytecode.into());
+        self
+    }
+
+    /// Deploys `factory` for the implementation given with
+    /// [`implementation`](Self::implementation) (the bundled account has its own factory):
+    /// [`Harness::factory_account`] then deploys standalone accounts with it.
+    pub fn factory(mut self, factory: Factory) -> Self {
+        self.factory = Some(factory);
         self
     }
 
@@ -205,6 +313,7 @@ impl HarnessBuilder {
             receiver: Address::ZERO,
             reverter: Address::ZERO,
             factory: None,
+            factory_create: None,
             paymaster: Address::ZERO,
             ready,
         };
@@ -258,6 +367,26 @@ impl HarnessBuilder {
             let mut code = session_account_factory::bytecode().to_vec();
             code.extend_from_slice(&h.implementation.into_word().0);
             h.factory = Some(h.deploy(code, Bytes::new()).await?);
+        } else if let Some(factory) = self.factory {
+            let args: Vec<DynSolValue> = factory
+                .args
+                .iter()
+                .map(|a| match a {
+                    FactoryArg::Implementation => DynSolValue::Address(h.implementation),
+                    FactoryArg::Value(v) => v.clone(),
+                })
+                .collect();
+            let encoded = match &factory.constructor {
+                Some(c) => c
+                    .abi_encode_input(&args)
+                    .map_err(|e| HarnessError::Deploy {
+                        what: "the factory".into(),
+                        message: format!("the constructor arguments do not fit ({e})"),
+                    })?,
+                None => Vec::new(),
+            };
+            h.factory = Some(h.deploy(factory.bytecode.clone(), encoded).await?);
+            h.factory_create = Some(factory);
         }
         let deposit = TransactionRequest::default()
             .with_to(h.paymaster)
@@ -287,8 +416,10 @@ pub struct Harness {
     pub receiver: Address,
     /// The Reverter fixture (`fail()` always reverts).
     pub reverter: Address,
-    /// The factory of standalone accounts (bundled account only).
+    /// The factory of standalone accounts (the bundled account's, or the one given).
     factory: Option<Address>,
+    /// The given factory, when it is not the bundled account's.
+    factory_create: Option<Factory>,
     /// A paymaster that sponsors every user operation (funded with an EntryPoint deposit).
     pub paymaster: Address,
     ready: Duration,
@@ -302,6 +433,7 @@ impl Harness {
             toolchain: None,
             anvil: None,
             implementation: None,
+            factory: None,
             port: None,
         }
     }
@@ -371,7 +503,7 @@ impl Harness {
     /// The factory of standalone accounts, or why there is none.
     pub fn factory(&self) -> Result<Address, String> {
         self.factory.ok_or_else(|| {
-            "there is no factory: the standalone deployment belongs to the bundled account"
+            "there is no factory: name the account's factory in sessionkit.toml ([factory]) to run the factory-account route"
                 .to_owned()
         })
     }
@@ -383,6 +515,29 @@ impl Harness {
         salt: B256,
     ) -> Result<Address, String> {
         let factory = self.factory()?;
+        if let Some(given) = &self.factory_create {
+            // The create function returns the account: ask it without sending.
+            let tx = TransactionRequest::default()
+                .with_from(DEV_ACCOUNT)
+                .with_to(factory)
+                .with_input(given.create_call(owner, salt)?);
+            let out = self
+                .provider
+                .call(tx)
+                .await
+                .map_err(|e| format!("factory.{}: {e}", given.create.name))?;
+            let values = given
+                .create
+                .abi_decode_output(&out)
+                .map_err(|e| format!("factory.{}: {e}", given.create.name))?;
+            return match values.first() {
+                Some(DynSolValue::Address(a)) => Ok(*a),
+                _ => Err(format!(
+                    "factory.{} did not return an address",
+                    given.create.name
+                )),
+            };
+        }
         let tx = TransactionRequest::default()
             .with_to(factory)
             .with_input(SessionAccountFactory::getAddressCall { owner, salt }.abi_encode());
@@ -404,11 +559,14 @@ impl Harness {
     ) -> Result<Address, String> {
         let factory = self.factory()?;
         let account = self.predict_factory_account(owner.address(), salt).await?;
-        let data = SessionAccountFactory::createAccountCall {
-            owner: owner.address(),
-            salt,
-        }
-        .abi_encode();
+        let data = match &self.factory_create {
+            Some(given) => given.create_call(owner.address(), salt)?,
+            None => SessionAccountFactory::createAccountCall {
+                owner: owner.address(),
+                salt,
+            }
+            .abi_encode(),
+        };
         let tx = TransactionRequest::default()
             .with_to(factory)
             .with_input(data);
@@ -419,6 +577,16 @@ impl Harness {
         self.mined(hash, "deploying a factory account")
             .await
             .map_err(|e| e.to_string())?;
+        let code = self
+            .provider
+            .get_code_at(account)
+            .await
+            .map_err(|e| format!("reading the factory account's code: {e}"))?;
+        if code.is_empty() {
+            return Err(format!(
+                "the factory said it deploys the account at {account}, but there is no code there"
+            ));
+        }
         Ok(account)
     }
 
@@ -630,6 +798,31 @@ impl Harness {
             .await
         {
             Ok(_) => Ok(Ok(())),
+            Err(e) => match e.as_error_resp().and_then(|r| r.as_revert_data()) {
+                Some(data) => Ok(Err(data)),
+                None => Err(self.rpc_failed("eth_call", e)),
+            },
+        }
+    }
+
+    /// What `tx` returns if it ran in a block at `timestamp`: `Ok(output)`, or the revert data
+    /// (an `eth_call`: nothing is mined). For reading views.
+    pub async fn call_output_at(
+        &self,
+        tx: &TransactionRequest,
+        timestamp: u64,
+    ) -> Result<Result<Bytes, Bytes>, HarnessError> {
+        let overrides = alloy::rpc::types::BlockOverrides {
+            time: Some(timestamp),
+            ..Default::default()
+        };
+        match self
+            .provider
+            .call(tx.clone())
+            .with_block_overrides(overrides)
+            .await
+        {
+            Ok(out) => Ok(Ok(out)),
             Err(e) => match e.as_error_resp().and_then(|r| r.as_revert_data()) {
                 Some(data) => Ok(Err(data)),
                 None => Err(self.rpc_failed("eth_call", e)),

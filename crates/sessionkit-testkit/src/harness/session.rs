@@ -102,18 +102,18 @@ impl fmt::Display for ChainRefusal {
 pub struct Mismatch(pub String);
 
 impl Outcome {
-    fn check_prediction(&self) -> Result<(), Mismatch> {
-        let Some(predicted) = &self.predicted else {
-            return Ok(());
-        };
+    /// How the simulator's prediction differs from the chain's answer, when it does (for a
+    /// session key; an owner's or a stranger's batch has no prediction).
+    pub fn disagreement(&self) -> Option<Mismatch> {
+        let predicted = self.predicted.as_ref()?;
         match (&self.chain, predicted) {
-            (Ok(_), Decision::Allowed { .. }) => Ok(()),
+            (Ok(_), Decision::Allowed { .. }) => None,
             // The policies allowed it; a call failed when it ran.
             (Err(ChainRefusal::Account(AccountError::CallReverted)), Decision::Allowed { .. }) => {
-                Ok(())
+                None
             }
-            (Err(ChainRefusal::Account(e)), Decision::Denied(d)) if *e == d.error => Ok(()),
-            (chain, predicted) => Err(Mismatch(format!(
+            (Err(ChainRefusal::Account(e)), Decision::Denied(d)) if *e == d.error => None,
+            (chain, predicted) => Some(Mismatch(format!(
                 "the simulator predicted {} but the chain {}",
                 describe_decision(predicted),
                 describe_chain(chain)
@@ -121,29 +121,47 @@ impl Outcome {
         }
     }
 
-    /// Asserts the batch ran (and that the simulator agreed); returns its gas.
-    pub fn allowed(&self) -> Result<u64, Mismatch> {
+    fn check_prediction(&self) -> Result<(), Mismatch> {
+        match self.disagreement() {
+            Some(m) => Err(m),
+            None => Ok(()),
+        }
+    }
+
+    /// Asserts the batch ran, whatever the simulator predicted; returns its gas.
+    pub fn allowed_on_chain(&self) -> Result<u64, Mismatch> {
         match &self.chain {
-            Ok(gas) => {
-                self.check_prediction()?;
-                Ok(*gas)
-            }
+            Ok(gas) => Ok(*gas),
             Err(e) => Err(Mismatch(format!(
                 "expected the batch to run, but the chain refused it: {e}"
             ))),
         }
     }
 
-    /// Asserts the batch was refused with exactly `expected` (and that the simulator agreed).
-    pub fn denied(&self, expected: &AccountError) -> Result<(), Mismatch> {
+    /// Asserts the batch was refused with exactly `expected`, whatever the simulator
+    /// predicted.
+    pub fn denied_on_chain(&self, expected: &AccountError) -> Result<(), Mismatch> {
         match &self.chain {
-            Err(ChainRefusal::Account(e)) if e == expected => self.check_prediction(),
+            Err(ChainRefusal::Account(e)) if e == expected => Ok(()),
             other => Err(Mismatch(format!(
                 "expected {} ({expected:?}), but the chain {}",
                 expected.name(),
                 describe_chain(other)
             ))),
         }
+    }
+
+    /// Asserts the batch ran (and that the simulator agreed); returns its gas.
+    pub fn allowed(&self) -> Result<u64, Mismatch> {
+        let gas = self.allowed_on_chain()?;
+        self.check_prediction()?;
+        Ok(gas)
+    }
+
+    /// Asserts the batch was refused with exactly `expected` (and that the simulator agreed).
+    pub fn denied(&self, expected: &AccountError) -> Result<(), Mismatch> {
+        self.denied_on_chain(expected)?;
+        self.check_prediction()
     }
 
     /// Asserts the session had expired.

@@ -7,6 +7,7 @@ mod conformance;
 mod deploy;
 mod generated_builders;
 mod harness;
+mod scenarios;
 mod toolchain;
 
 use sessionkit_testkit::Harness;
