@@ -13,6 +13,8 @@
 //! - [`typed`]: typed constraints (`eq`, `lte(100u64).lifetime(1_000u64)`, …), the support code
 //!   of the generated call-policy builders; [`params`]: how parameter words are named;
 //! - [`simulator`]: the offline decision the contract would make;
+//! - [`rotation`]: the spec a new key gets when it replaces an old one, never allowed to spend
+//!   more than the old key had left;
 //! - [`AccountError`]: the account's custom errors, decoded;
 //! - [`abi`]: the model to and from the account's ABI structs;
 //! - [`contracts`]: the committed artifacts of the account and its factory, with alloy bindings.
@@ -36,6 +38,7 @@ pub mod call;
 pub mod contracts;
 pub mod params;
 pub mod policy;
+pub mod rotation;
 pub mod simulator;
 pub mod typed;
 pub mod units;
