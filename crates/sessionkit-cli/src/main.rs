@@ -206,6 +206,43 @@ enum Command {
         #[command(flatten)]
         owner: keys::KeyArgs,
     },
+    /// Replaces a session key with a new one in one owner transaction: grants the new key and
+    /// revokes (burns) the old one, so there is never a moment with both or with neither. By
+    /// default the new key gets the old session's policies, expiry and paymasters, with every
+    /// limit lowered to what the old key had left: rotating never increases what can be spent.
+    #[command(
+        after_help = "Examples:\n  sessionkit rotate --rpc http://127.0.0.1:8545 --account 0x… --old 0x… --new 0x… --key-file owner.json\n  sessionkit rotate --rpc http://127.0.0.1:8545 --account 0x… --old 0x… --new 0x… --dry-run\n  sessionkit rotate --rpc http://127.0.0.1:8545 --account 0x… --old 0x… --spec new-spec.json --key-file owner.json\n\n\
+        A Lifetime limit becomes what the old key had left. An allowance becomes what the old key\n\
+        had left in the current window (for later windows too: the account cannot carry a window's\n\
+        usage over to a new session); --allowances full-limit keeps the whole allowance instead, so\n\
+        the new key may spend the old key's usage of this window once more."
+    )]
+    Rotate {
+        /// The chain's RPC URL (http or https).
+        #[arg(long, value_name = "URL")]
+        rpc: String,
+        /// The account.
+        #[arg(long, value_name = "ADDRESS")]
+        account: Address,
+        /// The session key to replace (revoked and burned).
+        #[arg(long, value_name = "ADDRESS")]
+        old: Address,
+        /// The new session key (a key never granted or revoked on this account).
+        #[arg(long, value_name = "ADDRESS", required_unless_present = "spec")]
+        new: Option<Address>,
+        /// A fresh spec for the new key (its signer), instead of the old session's carried over.
+        #[arg(long, value_name = "FILE", conflicts_with = "allowances")]
+        spec: Option<PathBuf>,
+        /// How allowances are carried over.
+        #[arg(long, value_enum, default_value = "window-remaining")]
+        allowances: Allowances,
+        /// Prints the plan and the new key's spec, and sends nothing (no key needed).
+        #[arg(long)]
+        dry_run: bool,
+        /// The owner's key.
+        #[command(flatten)]
+        owner: keys::KeyArgs,
+    },
     /// Cancels a grant the owner signed and never submitted: its uid can no longer be used.
     #[command(
         after_help = "Examples:\n  sessionkit cancel-grant --rpc http://127.0.0.1:8545 --account 0x… --spec spec.json --key-file owner.json\n  sessionkit cancel-grant --rpc http://127.0.0.1:8545 --account 0x… --uid 0x… --key-file owner.json"
@@ -248,6 +285,15 @@ enum Command {
         #[command(subcommand)]
         action: Option<CacheCommand>,
     },
+}
+
+/// How `rotate` carries allowances over.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Allowances {
+    /// What the old key had left in the current window, for every later window too.
+    WindowRemaining,
+    /// The whole allowance: the current window starts over for the new key.
+    FullLimit,
 }
 
 /// `sessionkit paymaster …`.
@@ -397,6 +443,30 @@ fn main() -> ExitCode {
             all,
             owner,
         } => owner::revoke(&rpc, account, &signer, all, &owner),
+        Command::Rotate {
+            rpc,
+            account,
+            old,
+            new,
+            spec,
+            allowances,
+            dry_run,
+            owner,
+        } => owner::rotate(owner::RotateArgs {
+            rpc: &rpc,
+            account,
+            old,
+            new,
+            spec: spec.as_deref(),
+            allowances: match allowances {
+                Allowances::WindowRemaining => {
+                    sessionkit::rotation::AllowanceCarry::WindowRemaining
+                }
+                Allowances::FullLimit => sessionkit::rotation::AllowanceCarry::FullLimit,
+            },
+            dry_run,
+            owner: &owner,
+        }),
         Command::CancelGrant {
             rpc,
             account,
