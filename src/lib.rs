@@ -13,6 +13,8 @@
 //! - [`typed`]: typed constraints (`eq`, `lte(100u64).lifetime(1_000u64)`, …), the support code
 //!   of the generated call-policy builders; [`params`]: how parameter words are named;
 //! - [`simulator`]: the offline decision the contract would make;
+//! - [`lint`]: the review of a spec against the guide's policy-design advice, as findings with
+//!   stable rule ids and severities;
 //! - [`rotation`]: the spec a new key gets when it replaces an old one, never allowed to spend
 //!   more than the old key had left;
 //! - [`AccountError`]: the account's custom errors, decoded;
@@ -36,6 +38,7 @@ pub mod abi;
 mod account_error;
 pub mod call;
 pub mod contracts;
+pub mod lint;
 pub mod params;
 pub mod policy;
 pub mod rotation;
