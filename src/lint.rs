@@ -45,7 +45,7 @@ pub enum Severity {
 
 impl fmt::Display for Severity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             Severity::Warning => "warning",
             Severity::Error => "error",
         })
@@ -346,7 +346,7 @@ pub fn lint(spec: &SessionSpec, context: &Context) -> Vec<Finding> {
             "expires_at".into(),
             format!(
                 "the session ends in {}: in practice it never expires",
-                units::format_duration(left)
+                human(left)
             ),
             "give the shortest expiry the task needs (hours or days) and rotate the key".into(),
         );
@@ -354,7 +354,7 @@ pub fn lint(spec: &SessionSpec, context: &Context) -> Vec<Finding> {
         push(
             "long-expiry",
             "expires_at".into(),
-            format!("the session ends in {}", units::format_duration(left)),
+            format!("the session ends in {}", human(left)),
             "an expiry of days, renewed by a new grant or `sessionkit rotate`".into(),
         );
     }
@@ -370,8 +370,8 @@ pub fn lint(spec: &SessionSpec, context: &Context) -> Vec<Finding> {
                     field,
                     format!(
                         "the period {} is longer than what is left of the session ({}); windows start at multiples of the period, so the session may span two windows and spend the allowance twice",
-                        units::format_duration(*period),
-                        units::format_duration(session)
+                        human(*period),
+                        human(session)
                     ),
                     "a Lifetime limit of the amount, or a period well inside the session".into(),
                 );
@@ -534,6 +534,15 @@ pub fn lint(spec: &SessionSpec, context: &Context) -> Vec<Finding> {
     }
     out.sort_by_key(|f| RULES.iter().position(|r| r.id == f.rule));
     out
+}
+
+/// A duration for a message: whole days from two days up, else the duration form (`1h30m`).
+fn human(secs: u64) -> String {
+    if secs >= 2 * 86_400 {
+        format!("{} days", secs / 86_400)
+    } else {
+        units::format_duration(secs)
+    }
 }
 
 fn sol(ty: WordType) -> String {

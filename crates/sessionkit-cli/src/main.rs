@@ -1,7 +1,8 @@
 //! The `sessionkit` command line: `check` runs the conformance suite, `demo` walks through the
 //! guide's example on a local chain, `gas` measures gas per operation, `simulate` predicts the
 //! account's decision offline, `gen` generates bindings, `bench` prints the harness figures,
-//! `cache` manages the toolchain cache.
+//! `cache` manages the toolchain cache, `lint` reviews session specs, the owner's commands
+//! grant, revoke and rotate keys.
 
 mod bench;
 mod cache;
@@ -10,6 +11,7 @@ mod demo;
 mod gas;
 mod gen;
 mod keys;
+mod lint;
 mod owner;
 mod simulate;
 
@@ -141,6 +143,45 @@ enum Command {
         /// Prints JSON lines instead of text.
         #[arg(long)]
         json: bool,
+    },
+    /// Reviews session specs before they are signed: what the guide's policy design warns
+    /// about, each finding with its rule id, severity, reason and safer form. Exit code 0 when
+    /// nothing failed, 1 when an error (or with --deny-warnings a warning) was found, 2 for bad
+    /// input.
+    #[command(
+        after_help = "Examples:\n  sessionkit lint examples/simulate/spec.json\n  sessionkit lint spec.json --allow long-expiry --json\n  sessionkit lint spec.json --rpc http://127.0.0.1:8545 --account 0x… --deny-warnings\n  sessionkit lint --rules\n\n\
+        Silence rules with --allow RULE, a --config file {\"allow\": [\"RULE\", …]}, or the spec file's\n\
+        own member \"lint\": {\"allow\": [\"RULE\", …]} (which the other commands ignore)."
+    )]
+    Lint {
+        /// The session specs (JSON).
+        #[arg(value_name = "SPEC", required_unless_present = "rules")]
+        specs: Vec<PathBuf>,
+        /// A config file {"allow": [RULE, …]} of silenced rules.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Silences a rule (repeatable).
+        #[arg(long, value_name = "RULE")]
+        allow: Vec<String>,
+        /// The time expiries are measured from (unix seconds or an RFC 3339 date; default: the
+        /// chain's latest block with --rpc, else now).
+        #[arg(long, value_name = "TIMESTAMP", value_parser = parse_timestamp)]
+        at: Option<u64>,
+        /// The account the specs are for (flags policies on the account itself).
+        #[arg(long, value_name = "ADDRESS")]
+        account: Option<Address>,
+        /// A chain to read transfer targets' code from (flags transfers to contracts).
+        #[arg(long, value_name = "URL")]
+        rpc: Option<String>,
+        /// Prints JSON (see the README for the schema).
+        #[arg(long)]
+        json: bool,
+        /// Exit code 1 on warnings too.
+        #[arg(long)]
+        deny_warnings: bool,
+        /// Lists the rules, their ids and severities.
+        #[arg(long)]
+        rules: bool,
     },
     /// Writes a new key to an encrypted keystore and prints its address (the key itself is never
     /// printed).
@@ -425,6 +466,32 @@ fn main() -> ExitCode {
             each,
             json,
         }),
+        Command::Lint {
+            specs,
+            config,
+            allow,
+            at,
+            account,
+            rpc,
+            json,
+            deny_warnings,
+            rules,
+        } => {
+            if rules {
+                lint::list_rules(json)
+            } else {
+                lint::run(lint::Args {
+                    specs: &specs,
+                    config: config.as_deref(),
+                    allow: &allow,
+                    at,
+                    account,
+                    rpc: rpc.as_deref(),
+                    json,
+                    deny_warnings,
+                })
+            }
+        }
         Command::Keygen {
             dir,
             name,

@@ -2,6 +2,7 @@
 
 mod check;
 mod commands;
+mod lint;
 mod owner;
 
 use std::process::{Command, Output, Stdio};
