@@ -28,6 +28,7 @@
 //! - [`client`]: a smart-EOA client over an alloy provider: upgrade with EIP-7702, grant, revoke,
 //!   read, and execute as owner, as session key, or through a gas sponsor;
 //! - [`userop`]: ERC-4337 user operations through EntryPoint v0.8;
+//! - [`monitor`]: an account's sessions and who made each call, from its events;
 //! - [`Error`]: every failure as one typed error, with the next step in its message.
 //!
 //! With the feature `codegen` (for build scripts, usually with `default-features = false`):
@@ -50,6 +51,8 @@ pub mod units;
 pub mod client;
 #[cfg(feature = "runtime")]
 pub mod error;
+#[cfg(feature = "runtime")]
+pub mod monitor;
 #[cfg(feature = "runtime")]
 pub mod signing;
 #[cfg(feature = "runtime")]

@@ -13,6 +13,7 @@ mod gen;
 mod keys;
 mod lint;
 mod owner;
+mod sessions;
 mod simulate;
 
 use std::path::PathBuf;
@@ -182,6 +183,36 @@ enum Command {
         /// Lists the rules, their ids and severities.
         #[arg(long)]
         rules: bool,
+    },
+    /// Lists an account's sessions from its SessionCreated and SessionRevoked events (paged
+    /// eth_getLogs): signer, status, policies, expiry, what is left of each limit and when each
+    /// allowance resets, and the calls each key made (attributed by decoding their transactions:
+    /// the sender of execute, the signature of executeWithSig, the user operation of handleOps).
+    #[command(
+        after_help = "Examples:\n  sessionkit sessions --rpc http://127.0.0.1:8545 --account 0x…\n  sessionkit sessions --rpc https://rpc.example --account 0x… --from-block 19000000 --page-size 2000 --json"
+    )]
+    Sessions {
+        /// The chain's RPC URL (http or https).
+        #[arg(long, value_name = "URL")]
+        rpc: String,
+        /// The account.
+        #[arg(long, value_name = "ADDRESS")]
+        account: Address,
+        /// The first block to read (the account's deployment or upgrade, say).
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        from_block: u64,
+        /// The last block to read (default: the latest).
+        #[arg(long, value_name = "N")]
+        to_block: Option<u64>,
+        /// Blocks per eth_getLogs request (nodes cap the range of one request).
+        #[arg(long, value_name = "N", default_value_t = sessionkit::monitor::DEFAULT_PAGE, value_parser = clap::value_parser!(u64).range(1..))]
+        page_size: u64,
+        /// How many of each key's latest calls to show.
+        #[arg(long, value_name = "N", default_value_t = 5)]
+        calls: usize,
+        /// Prints JSON (see the README for the schema).
+        #[arg(long)]
+        json: bool,
     },
     /// Writes a new key to an encrypted keystore and prints its address (the key itself is never
     /// printed).
@@ -492,6 +523,23 @@ fn main() -> ExitCode {
                 })
             }
         }
+        Command::Sessions {
+            rpc,
+            account,
+            from_block,
+            to_block,
+            page_size,
+            calls,
+            json,
+        } => sessions::run(sessions::Args {
+            rpc: &rpc,
+            account,
+            from_block,
+            to_block,
+            page_size,
+            calls,
+            json,
+        }),
         Command::Keygen {
             dir,
             name,

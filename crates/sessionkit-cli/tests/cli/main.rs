@@ -4,6 +4,7 @@ mod check;
 mod commands;
 mod lint;
 mod owner;
+mod sessions;
 
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
