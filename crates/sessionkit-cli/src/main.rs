@@ -211,8 +211,25 @@ enum Command {
         #[arg(long, value_name = "N", default_value_t = 5)]
         calls: usize,
         /// Prints JSON (see the README for the schema).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "watch")]
         json: bool,
+        /// After the listing, follows new blocks: each session call, grant and revocation, user
+        /// operations refused in execution, reverted transactions to the account, and warnings
+        /// when a limit runs low or a session nears its expiry.
+        #[arg(long)]
+        watch: bool,
+        /// How long --watch waits between polls.
+        #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+        interval: std::time::Duration,
+        /// --watch warns when a limit's remaining falls below this percentage.
+        #[arg(long, value_name = "PERCENT", default_value_t = 10, value_parser = clap::value_parser!(u8).range(0..=100))]
+        warn_below: u8,
+        /// --watch warns when a live session expires within this duration.
+        #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+        warn_expiry: std::time::Duration,
+        /// --watch stops after this many new blocks (default: runs until interrupted).
+        #[arg(long, value_name = "N", requires = "watch")]
+        blocks: Option<u64>,
     },
     /// Writes a new key to an encrypted keystore and prints its address (the key itself is never
     /// printed).
@@ -531,6 +548,11 @@ fn main() -> ExitCode {
             page_size,
             calls,
             json,
+            watch,
+            interval,
+            warn_below,
+            warn_expiry,
+            blocks,
         } => sessions::run(sessions::Args {
             rpc: &rpc,
             account,
@@ -539,6 +561,12 @@ fn main() -> ExitCode {
             page_size,
             calls,
             json,
+            watch: watch.then_some(sessions::Watch {
+                interval,
+                warn_below,
+                warn_expiry: warn_expiry.as_secs(),
+                blocks,
+            }),
         }),
         Command::Keygen {
             dir,
@@ -631,6 +659,13 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// A duration (`2s`, `10m`, `1h30m`; whole seconds).
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    sessionkit::units::parse_duration(s)
+        .map(std::time::Duration::from_secs)
+        .map_err(|e| e.to_string())
 }
 
 /// `--at`: unix seconds or an RFC 3339 date.

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use alloy::primitives::Address;
+use alloy::primitives::{Address, B256, U256};
 use alloy::providers::Provider;
 use sessionkit::monitor::{self, CallRecord, EventKind};
 use sessionkit::policy::{Limit, SessionSpec};
@@ -26,6 +26,20 @@ pub struct Args<'a> {
     pub calls: usize,
     /// JSON output.
     pub json: bool,
+    /// Follow new blocks after the listing.
+    pub watch: Option<Watch>,
+}
+
+/// How `--watch` follows the chain.
+pub struct Watch {
+    /// How long to wait between polls.
+    pub interval: std::time::Duration,
+    /// Warn when a limit's remaining falls below this percentage of the limit.
+    pub warn_below: u8,
+    /// Warn when a live session expires within this many seconds.
+    pub warn_expiry: u64,
+    /// Stop after this many new blocks (none: run until interrupted).
+    pub blocks: Option<u64>,
 }
 
 /// Lists the sessions.
@@ -157,8 +171,226 @@ pub fn run(args: Args<'_>) -> Result<ExitCode, String> {
             "read blocks {}..={to} in {} eth_getLogs page(s)",
             args.from_block, history.pages
         );
+        if let Some(watch) = &args.watch {
+            follow(&eoa, &args, watch, to, signers).await?;
+        }
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// `--watch`: prints every new session call, grant and revocation, user operation of the
+/// account refused in execution, and reverted transaction to the account, and warns once when
+/// a limit of a live session drops below the threshold or it nears its expiry.
+async fn follow(
+    eoa: &sessionkit::client::SmartEoa<alloy::providers::DynProvider>,
+    args: &Args<'_>,
+    watch: &Watch,
+    mut last: u64,
+    mut signers: Vec<Address>,
+) -> Result<(), String> {
+    use alloy::rpc::types::Filter;
+    use alloy::sol_types::SolEvent;
+    use sessionkit::userop::{IEntryPoint, ENTRY_POINT};
+    let e = |e: sessionkit::Error| e.to_string();
+    let provider = eoa.provider();
+    let account = args.account;
+    // What happened in the new blocks, printed in block order.
+    let mut lines: Vec<(u64, String)> = Vec::new();
+    let mut warned: std::collections::BTreeSet<String> = Default::default();
+    let mut traces: Option<bool> = None;
+    let mut seen = 0u64;
+    println!("watching {account} from block {} (Ctrl-C stops)", last + 1);
+    loop {
+        if watch.blocks.is_some_and(|n| seen >= n) {
+            return Ok(());
+        }
+        tokio::time::sleep(watch.interval).await;
+        let latest = provider
+            .get_block_number()
+            .await
+            .map_err(|e| format!("--rpc {}: reading the latest block: {e}", args.rpc))?;
+        if latest <= last {
+            continue;
+        }
+        let latest = match watch.blocks {
+            Some(n) => latest.min(last + (n - seen)),
+            None => latest,
+        };
+        let (from, to) = (last + 1, latest);
+        let history = monitor::history(provider, account, eoa.chain_id(), from, to, args.page_size)
+            .await
+            .map_err(e)?;
+        for ev in &history.events {
+            let what = match ev.kind {
+                EventKind::Created => "granted",
+                EventKind::Revoked => "revoked",
+            };
+            println!(
+                "block {}: session {} {what} ({})",
+                ev.block, ev.signer, ev.tx
+            );
+            if !signers.contains(&ev.signer) {
+                signers.push(ev.signer);
+            }
+        }
+        for c in &history.calls {
+            let by = match c.signer {
+                Some(s) if s == account => "the owner".to_owned(),
+                Some(s) => format!("session {s}"),
+                None => "an unknown caller".to_owned(),
+            };
+            let route = serde_json::to_value(c.route).unwrap_or_default();
+            lines.push((
+                c.block,
+                format!(
+                    "block {}: call by {by} ({}) to {}{} value {} ({})",
+                    c.block,
+                    route.as_str().unwrap_or_default(),
+                    c.target,
+                    c.selector.map(|s| format!(" {s}")).unwrap_or_default(),
+                    display_amount(c.value),
+                    c.tx
+                ),
+            ));
+        }
+        // User operations of the account that validated but reverted in execution.
+        let filter = Filter::new()
+            .address(ENTRY_POINT)
+            .event_signature(IEntryPoint::UserOperationRevertReason::SIGNATURE_HASH)
+            .topic2(account.into_word());
+        let (logs, _) = monitor::logs_paged(provider, &filter, from, to, args.page_size)
+            .await
+            .map_err(e)?;
+        for log in logs {
+            if let Ok(ev) = IEntryPoint::UserOperationRevertReason::decode_log_data(log.data()) {
+                // A session's operations use its signer's address as their nonce key.
+                let key: U256 = ev.nonce >> 64usize;
+                let whose = if key.is_zero() {
+                    "the owner's user operation".to_owned()
+                } else {
+                    format!(
+                        "a user operation of session {}",
+                        Address::from_word(B256::from(key))
+                    )
+                };
+                let block = log.block_number.unwrap_or_default();
+                lines.push((
+                    block,
+                    format!(
+                        "block {block}: {whose} was refused in execution: {} ({})",
+                        reason(&ev.revertReason),
+                        log.transaction_hash.unwrap_or_default()
+                    ),
+                ));
+            }
+        }
+        // Transactions to the account that reverted, with their reason where the node traces.
+        for number in from..=to {
+            let block = provider
+                .get_block_by_number(number.into())
+                .full()
+                .await
+                .map_err(|e| format!("--rpc {}: reading block {number}: {e}", args.rpc))?;
+            let Some(block) = block else { continue };
+            for tx in block.transactions.txns() {
+                use alloy::consensus::Transaction as _;
+                if tx.to() != Some(account) {
+                    continue;
+                }
+                let hash = *tx.inner.tx_hash();
+                let receipt = provider
+                    .get_transaction_receipt(hash)
+                    .await
+                    .map_err(|e| format!("--rpc {}: reading a receipt: {e}", args.rpc))?;
+                if receipt.is_none_or(|r| r.status()) {
+                    continue;
+                }
+                let why = if traces == Some(false) {
+                    None
+                } else {
+                    let traced: Result<serde_json::Value, _> = provider
+                        .raw_request(
+                            "debug_traceTransaction".into(),
+                            (hash, serde_json::json!({"tracer": "callTracer"})),
+                        )
+                        .await;
+                    traces = Some(traced.is_ok());
+                    if traced.is_err() {
+                        println!("the node does not offer debug_traceTransaction: reverted transactions are listed without their reason");
+                    }
+                    traced.ok().and_then(|t| {
+                        t["output"]
+                            .as_str()
+                            .and_then(|o| o.parse::<alloy::primitives::Bytes>().ok())
+                    })
+                };
+                lines.push((
+                    number,
+                    format!(
+                        "block {number}: a transaction from {} to the account reverted{} ({hash})",
+                        tx.inner.signer(),
+                        why.map(|data| format!(": {}", reason(&data)))
+                            .unwrap_or_default()
+                    ),
+                ));
+            }
+        }
+        lines.sort_by_key(|(block, _)| *block);
+        for (_, line) in lines.drain(..) {
+            println!("{line}");
+        }
+        // Warnings: limits running low, expiries near.
+        let now = eoa.timestamp().await.map_err(e)?;
+        for signer in &signers {
+            let Some(info) = eoa.session(*signer).await.map_err(e)? else {
+                continue;
+            };
+            if info.spec.expires_at <= now {
+                continue;
+            }
+            let left = info.spec.expires_at - now;
+            if left <= watch.warn_expiry && warned.insert(format!("{signer} expiry")) {
+                println!(
+                    "warning: session {signer} expires in {} (at {})",
+                    format_duration(left),
+                    info.spec.expires_at
+                );
+            }
+            for l in limits(&info.spec, &info.state, now) {
+                let (Some(id), Some(of), Some(remaining)) = (
+                    l["limit"].as_str(),
+                    l["of_amount"].as_str(),
+                    l["remaining"].as_str(),
+                ) else {
+                    continue;
+                };
+                let (Ok(of), Ok(remaining)) = (of.parse::<U256>(), remaining.parse::<U256>())
+                else {
+                    continue;
+                };
+                let low = remaining * U256::from(100) < of * U256::from(watch.warn_below);
+                let key = format!("{signer} {id} {}", l["resets_at"]);
+                if low && warned.insert(key) {
+                    println!(
+                        "warning: session {signer}: {id} is down to {} of {}",
+                        display_amount(remaining),
+                        l["of"].as_str().unwrap_or_default()
+                    );
+                }
+            }
+        }
+        seen += to - last;
+        last = to;
+    }
+}
+
+/// An account's revert data in words: its decoded error, or the raw data.
+fn reason(data: &[u8]) -> String {
+    match sessionkit::AccountError::decode(data) {
+        Some(error) => error.to_string(),
+        None => alloy::sol_types::decode_revert_reason(data)
+            .unwrap_or_else(|| format!("0x{}", alloy::hex::encode(data))),
+    }
 }
 
 /// Each counted limit of a session: what is left, of what, and when an allowance resets.
@@ -187,6 +419,7 @@ fn limits(spec: &SessionSpec, state: &simulator::SessionState, now: u64) -> Vec<
             serde_json::json!({
                 "limit": id.to_string(),
                 "of": limit.to_string(),
+                "of_amount": limit.amount().to_string(),
                 "remaining": sessionkit::units::format_amount(remaining),
                 "remaining_display": display_amount(remaining),
                 "resets_at": resets_at,

@@ -199,3 +199,170 @@ async fn sessions_lists_keys_limits_and_attributed_calls_over_pages() {
         1
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_follows_calls_refusals_and_warns() {
+    use alloy::providers::Provider;
+    let h = Harness::builder()
+        .try_spawn()
+        .await
+        .unwrap_or_else(|e| panic!("cannot start the test chain: {e}"));
+    // At the start of an allowance window, so it does not turn during the test.
+    let now = h.timestamp().await.unwrap();
+    h.warp_to((now / 3600 + 1) * 3600 + 1).await.unwrap();
+    let (owner, eoa) = h.smart_eoa().await.unwrap();
+    h.set_balance(eoa.address(), U256::from(10u64).pow(U256::from(18)))
+        .await
+        .unwrap();
+    let now = h.timestamp().await.unwrap();
+    let (scoped, wild) = (PrivateKeySigner::random(), PrivateKeySigner::random());
+    h.set_balance(scoped.address(), U256::from(10u64).pow(U256::from(18)))
+        .await
+        .unwrap();
+    let spec = SessionSpec::builder(scoped.address())
+        .expires_at(now + 3000)
+        .transfer(
+            TransferPolicy::new(h.receiver)
+                .max_value_per_use(10u64)
+                .value_limit(Limit::allowance(15u64, 3600)),
+        )
+        .build_at(now)
+        .unwrap();
+    eoa.grant(&owner, &spec, &owner).await.unwrap();
+    let wildcard = SessionSpec::builder(wild.address())
+        .wildcard()
+        .expires_at(now + 7200)
+        .build_at(now)
+        .unwrap();
+    eoa.grant(&owner, &wildcard, &owner).await.unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let stdout_path = dir.path().join("stdout");
+    let stdout = std::fs::File::create(&stdout_path).unwrap();
+    const BLOCKS: u64 = 6;
+    let mut child = bin()
+        .args([
+            "sessions",
+            "--rpc",
+            h.endpoint(),
+            "--account",
+            &eoa.address().to_string(),
+            "--watch",
+            "--interval",
+            "1s",
+            "--warn-expiry",
+            "1h",
+            "--blocks",
+            &BLOCKS.to_string(),
+        ])
+        .stdout(std::process::Stdio::from(stdout))
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !std::fs::read_to_string(&stdout_path)
+        .unwrap()
+        .contains("watching")
+    {
+        assert!(std::time::Instant::now() < deadline, "watch did not start");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let start = h.provider().get_block_number().await.unwrap();
+
+    // A session call, then one that brings its allowance to 1 of 15 (below 10 %).
+    eoa.execute_as_session(&scoped, &[Call::transfer(h.receiver, 10u64)])
+        .await
+        .unwrap();
+    eoa.execute_as_session(&scoped, &[Call::transfer(h.receiver, 4u64)])
+        .await
+        .unwrap();
+    // A transaction the account refuses, mined anyway (sent without an estimate).
+    let denied = sessionkit::abi::execute_call(&[Call::transfer(h.receiver, 11u64)]);
+    let tx = alloy::rpc::types::TransactionRequest::default()
+        .to(eoa.address())
+        .input(alloy::sol_types::SolCall::abi_encode(&denied).into());
+    let err = sessionkit::client::send_signed(
+        h.provider(),
+        &scoped,
+        tx,
+        500_000,
+        h.chain_id(),
+        std::time::Duration::from_secs(30),
+        "a refused call",
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("status 0"), "{err}");
+    // A user operation that validates and reverts in execution (the account has no tokens).
+    let ops = UserOps::new(h.provider().clone(), eoa.address())
+        .await
+        .unwrap();
+    let pull = sessionkit_testkit::fixtures::transfer(h.token, Address::repeat_byte(0xb0), 1);
+    let op = ops.build(&wild, &[pull]).await.unwrap();
+    let ctx = RevertContext {
+        account: eoa.address(),
+        ..Default::default()
+    };
+    let bundler = h.funded_eoa().await.unwrap();
+    assert!(ops.submit(&bundler, op, None, &ctx).await.is_err());
+    let mined = h.provider().get_block_number().await.unwrap() - start;
+    assert!(mined <= BLOCKS, "{mined}");
+    h.mine(BLOCKS - mined).await.unwrap();
+
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!(
+                "watch did not stop: {}",
+                std::fs::read_to_string(&stdout_path).unwrap()
+            );
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let out = std::fs::read_to_string(&stdout_path).unwrap();
+    assert!(status.success(), "{out}");
+    let key = scoped.address();
+    let calls = out
+        .lines()
+        .filter(|l| {
+            l.contains(&format!(
+                "call by session {key} (execute) to {}",
+                h.receiver
+            ))
+        })
+        .count();
+    assert_eq!(calls, 2, "{out}");
+    // In block order: the refused transaction (block 3 of the watch) before the user operation.
+    let refused = out
+        .find("to the account reverted: MaxValueExceeded")
+        .expect(&out);
+    let op = out.find("was refused in execution").expect(&out);
+    assert!(refused < op, "{out}");
+    assert!(
+        out.contains(&format!(
+            "warning: session {key}: transfer_policies[0].value_limit is down to 1 wei of 15 wei per 1h"
+        )),
+        "{out}"
+    );
+    assert_eq!(out.matches("is down to").count(), 1, "warned once: {out}");
+    assert!(
+        out.contains(&format!("warning: session {key} expires in")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "a transaction from {key} to the account reverted: "
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "a user operation of session {} was refused in execution: CallReverted",
+            wild.address()
+        )),
+        "{out}"
+    );
+}
