@@ -6,7 +6,8 @@
 //! attributes every executed call to the key that made it. `Executed` carries no signer (the
 //! interface fixes it), so each call's transaction is decoded:
 //!
-//! - `execute` sent to the account: the transaction's sender (the account itself is its owner);
+//! - `execute` sent to the account: the transaction's sender (the owner: the account itself
+//!   for a smart EOA, see [`owner_from_code`] for a factory account);
 //! - `executeWithSig`: the signer recovered from the signature over the wrapped calls;
 //! - `handleOps` on the EntryPoint: the calls belong to the user operation whose
 //!   `UserOperationEvent` follows them, and the signer is recovered from that operation's
@@ -329,10 +330,45 @@ async fn attribute_user_ops(
     Ok(out)
 }
 
+/// The owner of `account` as the account reads it from its code (`code`, from
+/// `eth_getCode`): the 20 bytes appended to a factory-deployed clone (65 bytes of code), else the
+/// account's own address (a 7702 smart EOA is its own owner).
+pub fn owner_from_code(account: Address, code: &[u8]) -> Address {
+    const CLONE_CODE_SIZE: usize = 65;
+    const CLONE_ARGS_OFFSET: usize = 45;
+    if code.len() == CLONE_CODE_SIZE {
+        let owner = Address::from_slice(&code[CLONE_ARGS_OFFSET..]);
+        if !owner.is_zero() {
+            return owner;
+        }
+    }
+    account
+}
+
 /// The signer of a 65-byte signature over `digest`, if it is one.
 fn recover(signature: &[u8], digest: B256) -> Option<Address> {
     Signature::try_from(signature)
         .ok()?
         .recover_address_from_prehash(&digest)
         .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_owner_is_read_from_the_code_as_the_account_does() {
+        let account = Address::repeat_byte(0xaa);
+        let owner = Address::repeat_byte(0x0b);
+        let mut clone = vec![0x3d; 45];
+        clone.extend_from_slice(owner.as_slice());
+        assert_eq!(owner_from_code(account, &clone), owner);
+        // A 7702 delegation (23 bytes), other code, a zero owner: the account itself.
+        let mut delegation = vec![0xef, 0x01, 0x00];
+        delegation.extend_from_slice(Address::repeat_byte(0x11).as_slice());
+        assert_eq!(owner_from_code(account, &delegation), account);
+        assert_eq!(owner_from_code(account, &[0x60; 100]), account);
+        assert_eq!(owner_from_code(account, &[0u8; 65]), account);
+    }
 }

@@ -70,6 +70,12 @@ pub fn run(args: Args<'_>) -> Result<ExitCode, String> {
         .await
         .map_err(e)?;
         let now = eoa.timestamp().await.map_err(e)?;
+        let code = eoa
+            .provider()
+            .get_code_at(args.account)
+            .await
+            .map_err(|e| format!("--rpc {}: reading the account's code: {e}", args.rpc))?;
+        let owner = monitor::owner_from_code(args.account, &code);
         let mut signers: Vec<Address> = Vec::new();
         for event in &history.events {
             if !signers.contains(&event.signer) {
@@ -126,7 +132,7 @@ pub fn run(args: Args<'_>) -> Result<ExitCode, String> {
         let owner_calls: Vec<&CallRecord> = history
             .calls
             .iter()
-            .filter(|c| c.signer == Some(args.account))
+            .filter(|c| c.signer == Some(owner))
             .collect();
         let unknown: Vec<&CallRecord> = history
             .calls
@@ -137,6 +143,7 @@ pub fn run(args: Args<'_>) -> Result<ExitCode, String> {
             let doc = serde_json::json!({
                 "version": 1,
                 "account": args.account,
+                "owner": owner,
                 "from_block": args.from_block,
                 "to_block": to,
                 "pages": history.pages,
@@ -172,7 +179,7 @@ pub fn run(args: Args<'_>) -> Result<ExitCode, String> {
             args.from_block, history.pages
         );
         if let Some(watch) = &args.watch {
-            follow(&eoa, &args, watch, to, signers).await?;
+            follow(&eoa, &args, watch, to, signers, owner).await?;
         }
         Ok(ExitCode::SUCCESS)
     })
@@ -187,6 +194,7 @@ async fn follow(
     watch: &Watch,
     mut last: u64,
     mut signers: Vec<Address>,
+    owner: Address,
 ) -> Result<(), String> {
     use alloy::rpc::types::Filter;
     use alloy::sol_types::SolEvent;
@@ -235,7 +243,7 @@ async fn follow(
         }
         for c in &history.calls {
             let by = match c.signer {
-                Some(s) if s == account => "the owner".to_owned(),
+                Some(s) if s == owner => "the owner".to_owned(),
                 Some(s) => format!("session {s}"),
                 None => "an unknown caller".to_owned(),
             };

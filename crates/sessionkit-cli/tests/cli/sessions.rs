@@ -366,3 +366,38 @@ async fn watch_follows_calls_refusals_and_warns() {
         "{out}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_factory_accounts_owner_is_read_from_its_code() {
+    let h = Harness::builder()
+        .try_spawn()
+        .await
+        .unwrap_or_else(|e| panic!("cannot start the test chain: {e}"));
+    let owner = h.funded_eoa().await.unwrap();
+    let account = h
+        .factory_account(&owner, alloy::primitives::B256::repeat_byte(7))
+        .await
+        .unwrap();
+    let client = h.client_for(account).await.unwrap();
+    client
+        .execute_as_owner(&owner, &[set_number(h.counter, 9)])
+        .await
+        .unwrap();
+    let out = run(bin().args([
+        "sessions",
+        "--rpc",
+        h.endpoint(),
+        "--account",
+        &account.to_string(),
+        "--json",
+    ]));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}", String::from_utf8_lossy(&out.stderr));
+    });
+    assert_eq!(doc["owner"], serde_json::json!(owner.address()));
+    assert_eq!(doc["owner_calls"].as_array().unwrap().len(), 1, "{doc}");
+    assert_eq!(
+        doc["owner_calls"][0]["signer"],
+        serde_json::json!(owner.address())
+    );
+}
