@@ -39,7 +39,7 @@ use std::time::{Duration, Instant};
 
 use alloy::eips::eip2718::Encodable2718;
 use alloy::eips::eip7702::SignedAuthorization;
-use alloy::eips::BlockNumberOrTag;
+use alloy::eips::{BlockId, BlockNumberOrTag};
 use alloy::network::{TransactionBuilder, TransactionBuilder7702};
 use alloy::primitives::{Address, Bytes, B256, U256};
 use alloy::providers::Provider;
@@ -52,6 +52,7 @@ use crate::call::Call;
 use crate::contracts::{SessionAccount, SessionLib};
 use crate::error::{Error, RevertContext};
 use crate::policy::SessionSpec;
+use crate::rotation::{self, AllowanceCarry, Rotation};
 use crate::signing::{self, AnySigner};
 use crate::simulator::{self, SessionState, Usage};
 
@@ -516,6 +517,196 @@ impl<P: Provider + Clone> SmartEoa<P> {
         Ok(r.paymasters.into_iter().zip(r.maxCostsPerOp).collect())
     }
 
+    /// Plans the rotation of `old`'s session to the key `new_signer` without sending anything:
+    /// the new key's spec is the old one with a fresh uid and every counted limit lowered to
+    /// what the old key has left ([`rotation::carry_over`], allowances as `allowances` says),
+    /// and the old session's paymasters are allowed for it. Change the plan, or make one with
+    /// [`Rotation::fresh`], and send it with [`rotate_with`](Self::rotate_with).
+    pub async fn rotation(
+        &self,
+        old: Address,
+        new_signer: Address,
+        allowances: AllowanceCarry,
+    ) -> Result<Rotation, Error> {
+        let info = self.session(old).await?.ok_or_else(|| {
+            self.rotation_error(
+                old,
+                format!("{old} has no session to rotate: grant the new key a session instead"),
+            )
+        })?;
+        let now = self.timestamp().await?;
+        if info.spec.expires_at <= now {
+            return Err(self.rotation_error(
+                old,
+                format!(
+                    "its session expired at unix time {} and a rotation keeps the expiry: grant the new key a session instead",
+                    info.spec.expires_at
+                ),
+            ));
+        }
+        let mut plan = rotation::carry_over(&info.spec, &info.state, now, new_signer, allowances);
+        plan.paymasters = self.session_paymasters(old).await?;
+        Ok(plan)
+    }
+
+    /// Replaces the session key `old` with `new_signer` in one owner transaction: grants the new
+    /// key the old session's policies and expiry, with every Lifetime limit set to what the old
+    /// key had left and every allowance to what it had left in the current window
+    /// ([`AllowanceCarry::WindowRemaining`]), allows it the old session's paymasters, and revokes
+    /// (burns) the old key. There is never a moment with both keys or with neither. Returns the
+    /// plan that was sent (its [`changes`](Rotation::changes) list the lowered limits) and the
+    /// transaction.
+    pub async fn rotate(
+        &self,
+        owner: &(impl AnySigner + ?Sized),
+        old: Address,
+        new_signer: Address,
+    ) -> Result<(Rotation, Sent), Error> {
+        let plan = self
+            .rotation(old, new_signer, AllowanceCarry::default())
+            .await?;
+        let sent = self.rotate_with(owner, &plan).await?;
+        Ok((plan, sent))
+    }
+
+    /// Sends `rotation` as one owner batch (`execute` to the account itself):
+    /// `createSessionWithSig` of the new key's spec (signed by `owner`), `allowSessionPaymaster`
+    /// for each of its paymasters, and `revokeSession` of the old key; all of it or nothing.
+    /// Checked first: the old key has a session, the new key is another key, was never revoked
+    /// here and has no session (a grant would replace it), and the spec is valid now.
+    ///
+    /// For a carried-over plan, the old key's limits are read again at the block before the
+    /// rotation: if the old key spent after the plan was made, [`Sent::warning`] says which of
+    /// the new key's limits exceed what the old key had left, and by how much. Calls of the old
+    /// key mined in the rotation's own block, before it, are not seen by that check.
+    pub async fn rotate_with(
+        &self,
+        owner: &(impl AnySigner + ?Sized),
+        rotation: &Rotation,
+    ) -> Result<Sent, Error> {
+        self.ensure_delegated().await?;
+        let (old, new) = (rotation.old, rotation.spec.signer);
+        if old == new {
+            return Err(
+                self.rotation_error(old, "the new key is the old key: give another key".into())
+            );
+        }
+        if self.expires_at_unchecked(old).await? == 0 {
+            return Err(self.rotation_error(
+                old,
+                format!("{old} has no session to rotate: grant the new key a session instead"),
+            ));
+        }
+        if self
+            .view_unchecked(SessionAccount::isSignerRevokedCall { signer: new })
+            .await?
+        {
+            return Err(self.rotation_error(
+                old,
+                format!("the new key {new} was revoked on this account, and a revoked key is burned: rotate to a key never used here"),
+            ));
+        }
+        if self.expires_at_unchecked(new).await? != 0 {
+            return Err(self.rotation_error(
+                old,
+                format!("the new key {new} already has a session, which the grant would replace: rotate to a fresh key"),
+            ));
+        }
+        if rotation.spec.wildcard && !rotation.paymasters.is_empty() {
+            return Err(self.rotation_error(
+                old,
+                "a wildcard session has no paymaster list: remove the paymasters from the rotation"
+                    .into(),
+            ));
+        }
+        rotation.spec.validate(self.timestamp().await?)?;
+        let signature = signing::sign_session(owner, &rotation.spec, self.chain_id, self.account)
+            .await
+            .map_err(sign("signing the new session"))?;
+        let mut calls = vec![Call::contract(
+            self.account,
+            &SessionAccount::createSessionWithSigCall {
+                sessionSpec: (&rotation.spec).into(),
+                signature,
+            },
+        )];
+        for (paymaster, cap) in &rotation.paymasters {
+            calls.push(Call::contract(
+                self.account,
+                &SessionAccount::allowSessionPaymasterCall {
+                    signer: new,
+                    paymaster: *paymaster,
+                    maxCostPerOp: *cap,
+                },
+            ));
+        }
+        calls.push(Call::contract(
+            self.account,
+            &SessionAccount::revokeSessionCall { signer: old },
+        ));
+        let ctx = RevertContext {
+            account: self.account,
+            expected_signer: Some(self.account),
+            ..Default::default()
+        };
+        let mut sent = self
+            .send_call(owner, &execute_call(&calls), "rotating the session key", ctx)
+            .await
+            .map_err(|e| match e {
+                Error::Account {
+                    error: crate::AccountError::CallReverted,
+                    ..
+                } => self.rotation_error(
+                    old,
+                    "the account refused the batch (its grant, a paymaster or the revocation reverted): grant the new spec alone to see why".into(),
+                ),
+                e => e,
+            })?;
+        if rotation.carried.is_some() {
+            if let Some(before) = sent.block_number.checked_sub(1) {
+                let block = BlockId::number(before);
+                let state = self.remaining_at(old, block).await?;
+                let at = self.block_timestamp(before).await?;
+                let excess = rotation::excess(rotation, &state, at);
+                if !excess.is_empty() {
+                    let list: Vec<String> = excess
+                        .iter()
+                        .map(|(id, amount)| {
+                            format!("{id} by {}", crate::units::display_amount(*amount))
+                        })
+                        .collect();
+                    sent.warning = Some(format!(
+                        "{old} spent after the rotation was planned, so the new key {new} may spend more than {old} had left: {}; rotate {new} again to lower its limits",
+                        list.join(", ")
+                    ));
+                }
+            }
+        }
+        Ok(sent)
+    }
+
+    fn rotation_error(&self, old: Address, reason: String) -> Error {
+        Error::Rotation {
+            account: self.account,
+            old,
+            reason,
+        }
+    }
+
+    async fn block_timestamp(&self, number: u64) -> Result<u64, Error> {
+        let action = "reading a block";
+        let block = self
+            .provider
+            .get_block_by_number(BlockNumberOrTag::Number(number))
+            .await
+            .map_err(rpc(action))?
+            .ok_or_else(|| Error::Unexpected {
+                action: action.into(),
+                message: format!("the node has no block {number}"),
+            })?;
+        Ok(block.header.timestamp)
+    }
+
     /// Sends `call` to the account as the owner's own transaction.
     async fn owner_call(
         &self,
@@ -686,8 +877,16 @@ impl<P: Provider + Clone> SmartEoa<P> {
     }
 
     async fn remaining_unchecked(&self, signer: Address) -> Result<SessionState, Error> {
+        self.remaining_at(signer, BlockId::latest()).await
+    }
+
+    /// What was left of each limit of `signer`'s session at `block`.
+    async fn remaining_at(&self, signer: Address, block: BlockId) -> Result<SessionState, Error> {
         let s = self
-            .view_unchecked(SessionAccount::getSessionStateForSignerCall { signer })
+            .view_at(
+                SessionAccount::getSessionStateForSignerCall { signer },
+                block,
+            )
             .await?;
         let convert = |v: &[SessionLib::LimitState]| {
             v.iter()
@@ -717,10 +916,16 @@ impl<P: Provider + Clone> SmartEoa<P> {
 
     /// Runs a view of the account (the caller has checked that it is delegated).
     async fn view_unchecked<C: SolCall>(&self, call: C) -> Result<C::Return, Error> {
+        self.view_at(call, BlockId::latest()).await
+    }
+
+    /// Runs a view of the account at `block`.
+    async fn view_at<C: SolCall>(&self, call: C, block: BlockId) -> Result<C::Return, Error> {
         let action = || format!("reading {}", C::SIGNATURE);
         let data = self
             .provider
             .call(self.tx_for(&call))
+            .block(block)
             .await
             .map_err(|source| Error::Rpc {
                 action: action(),

@@ -183,6 +183,16 @@ pub enum Error {
         /// The key's address.
         given: Address,
     },
+    /// A key rotation that cannot be done as asked (checked before anything is signed).
+    #[error("rotating {old} on {account}: {reason}")]
+    Rotation {
+        /// The account.
+        account: Address,
+        /// The key being rotated out.
+        old: Address,
+        /// What is wrong and what to do.
+        reason: String,
+    },
     /// A transaction was not mined in time.
     #[error("{action}: no receipt after {secs} s; check that the node is mining")]
     Timeout {

@@ -13,6 +13,10 @@
 //! - [`typed`]: typed constraints (`eq`, `lte(100u64).lifetime(1_000u64)`, …), the support code
 //!   of the generated call-policy builders; [`params`]: how parameter words are named;
 //! - [`simulator`]: the offline decision the contract would make;
+//! - [`lint`]: the review of a spec against the guide's policy-design advice, as findings with
+//!   stable rule ids and severities;
+//! - [`rotation`]: the spec a new key gets when it replaces an old one, never allowed to spend
+//!   more than the old key had left;
 //! - [`AccountError`]: the account's custom errors, decoded;
 //! - [`abi`]: the model to and from the account's ABI structs;
 //! - [`contracts`]: the committed artifacts of the account and its factory, with alloy bindings.
@@ -24,6 +28,7 @@
 //! - [`client`]: a smart-EOA client over an alloy provider: upgrade with EIP-7702, grant, revoke,
 //!   read, and execute as owner, as session key, or through a gas sponsor;
 //! - [`userop`]: ERC-4337 user operations through EntryPoint v0.8;
+//! - [`monitor`]: an account's sessions and who made each call, from its events;
 //! - [`Error`]: every failure as one typed error, with the next step in its message.
 //!
 //! With the feature `codegen` (for build scripts, usually with `default-features = false`):
@@ -34,8 +39,10 @@ pub mod abi;
 mod account_error;
 pub mod call;
 pub mod contracts;
+pub mod lint;
 pub mod params;
 pub mod policy;
+pub mod rotation;
 pub mod simulator;
 pub mod typed;
 pub mod units;
@@ -44,6 +51,8 @@ pub mod units;
 pub mod client;
 #[cfg(feature = "runtime")]
 pub mod error;
+#[cfg(feature = "runtime")]
+pub mod monitor;
 #[cfg(feature = "runtime")]
 pub mod signing;
 #[cfg(feature = "runtime")]

@@ -487,7 +487,19 @@ impl SessionSpec {
 
     /// Parses the JSON form; errors name the path of the bad field
     /// (`call_policies[0].max_value_per_use: …`). Does not validate: call [`validate`](Self::validate).
+    ///
+    /// A top-level `"lint"` member (the rules the spec's own review silences, read by
+    /// [`lint::allowed_in_json`](crate::lint::allowed_in_json)) is ignored.
     pub fn from_json(json: &str) -> Result<Self, SpecError> {
+        let without_lint;
+        let json = match serde_json::from_str::<serde_json::Value>(json) {
+            Ok(serde_json::Value::Object(mut members)) if members.contains_key("lint") => {
+                members.remove("lint");
+                without_lint = serde_json::Value::Object(members).to_string();
+                without_lint.as_str()
+            }
+            _ => json,
+        };
         let de = &mut serde_json::Deserializer::from_str(json);
         let spec: SessionSpec = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
@@ -505,6 +517,12 @@ impl SessionSpec {
             }
         }
         spec.resolve_functions()
+    }
+
+    /// Reviews the spec for what the guide's policy design warns about (a wildcard, a far
+    /// expiry, unbounded approvals, …): advice, never an error; see [`lint`](crate::lint).
+    pub fn lint(&self, context: &crate::lint::Context) -> Vec<crate::lint::Finding> {
+        crate::lint::lint(self, context)
     }
 
     /// The JSON form (pretty-printed).
@@ -817,6 +835,19 @@ impl SessionBuilder {
         self.spec = self.spec.resolve_functions()?;
         self.spec.validate(now)?;
         Ok(self.spec)
+    }
+}
+
+impl SessionBuilder {
+    /// Like [`build_at`](Self::build_at), and also returns the spec's review at `now`
+    /// ([`SessionSpec::lint`]): warnings to show, which never fail the build.
+    pub fn build_with_warnings_at(
+        self,
+        now: u64,
+    ) -> Result<(SessionSpec, Vec<crate::lint::Finding>), SpecError> {
+        let spec = self.build_at(now)?;
+        let findings = spec.lint(&crate::lint::Context::at(now));
+        Ok((spec, findings))
     }
 }
 

@@ -11,6 +11,7 @@ mod client;
 mod erc1271;
 mod errors;
 mod policy;
+mod rotation;
 mod signers;
 mod signing;
 mod simulator;

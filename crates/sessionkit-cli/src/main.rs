@@ -2,7 +2,8 @@
 //! own scenarios), `init` sets a project up for it, `demo` walks through the
 //! guide's example on a local chain, `gas` measures gas per operation, `simulate` predicts the
 //! account's decision offline, `gen` generates bindings, `bench` prints the harness figures,
-//! `cache` manages the toolchain cache.
+//! `cache` manages the toolchain cache, `lint` reviews session specs, the owner's commands
+//! grant, revoke and rotate keys.
 
 mod bench;
 mod cache;
@@ -11,7 +12,9 @@ mod demo;
 mod gas;
 mod gen;
 mod keys;
+mod lint;
 mod owner;
+mod sessions;
 mod simulate;
 
 use std::path::PathBuf;
@@ -173,6 +176,92 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Reviews session specs before they are signed: what the guide's policy design warns
+    /// about, each finding with its rule id, severity, reason and safer form. Exit code 0 when
+    /// nothing failed, 1 when an error (or with --deny-warnings a warning) was found, 2 for bad
+    /// input.
+    #[command(
+        after_help = "Examples:\n  sessionkit lint examples/simulate/spec.json\n  sessionkit lint spec.json --allow long-expiry --json\n  sessionkit lint spec.json --rpc http://127.0.0.1:8545 --account 0x… --deny-warnings\n  sessionkit lint --rules\n\n\
+        Silence rules with --allow RULE, a --config file {\"allow\": [\"RULE\", …]}, or the spec file's\n\
+        own member \"lint\": {\"allow\": [\"RULE\", …]} (which the other commands ignore)."
+    )]
+    Lint {
+        /// The session specs (JSON).
+        #[arg(value_name = "SPEC", required_unless_present = "rules")]
+        specs: Vec<PathBuf>,
+        /// A config file {"allow": [RULE, …]} of silenced rules.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Silences a rule (repeatable).
+        #[arg(long, value_name = "RULE")]
+        allow: Vec<String>,
+        /// The time expiries are measured from (unix seconds or an RFC 3339 date; default: the
+        /// chain's latest block with --rpc, else now).
+        #[arg(long, value_name = "TIMESTAMP", value_parser = parse_timestamp)]
+        at: Option<u64>,
+        /// The account the specs are for (flags policies on the account itself).
+        #[arg(long, value_name = "ADDRESS")]
+        account: Option<Address>,
+        /// A chain to read transfer targets' code from (flags transfers to contracts).
+        #[arg(long, value_name = "URL")]
+        rpc: Option<String>,
+        /// Prints JSON (see the README for the schema).
+        #[arg(long)]
+        json: bool,
+        /// Exit code 1 on warnings too.
+        #[arg(long)]
+        deny_warnings: bool,
+        /// Lists the rules, their ids and severities.
+        #[arg(long)]
+        rules: bool,
+    },
+    /// Lists an account's sessions from its SessionCreated and SessionRevoked events (paged
+    /// eth_getLogs): signer, status, policies, expiry, what is left of each limit and when each
+    /// allowance resets, and the calls each key made (attributed by decoding their transactions:
+    /// the sender of execute, the signature of executeWithSig, the user operation of handleOps).
+    #[command(
+        after_help = "Examples:\n  sessionkit sessions --rpc http://127.0.0.1:8545 --account 0x…\n  sessionkit sessions --rpc https://rpc.example --account 0x… --from-block 19000000 --page-size 2000 --json"
+    )]
+    Sessions {
+        /// The chain's RPC URL (http or https).
+        #[arg(long, value_name = "URL")]
+        rpc: String,
+        /// The account.
+        #[arg(long, value_name = "ADDRESS")]
+        account: Address,
+        /// The first block to read (the account's deployment or upgrade, say).
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        from_block: u64,
+        /// The last block to read (default: the latest).
+        #[arg(long, value_name = "N")]
+        to_block: Option<u64>,
+        /// Blocks per eth_getLogs request (nodes cap the range of one request).
+        #[arg(long, value_name = "N", default_value_t = sessionkit::monitor::DEFAULT_PAGE, value_parser = clap::value_parser!(u64).range(1..))]
+        page_size: u64,
+        /// How many of each key's latest calls to show.
+        #[arg(long, value_name = "N", default_value_t = 5)]
+        calls: usize,
+        /// Prints JSON (see the README for the schema).
+        #[arg(long, conflicts_with = "watch")]
+        json: bool,
+        /// After the listing, follows new blocks: each session call, grant and revocation, user
+        /// operations refused in execution, reverted transactions to the account, and warnings
+        /// when a limit runs low or a session nears its expiry.
+        #[arg(long)]
+        watch: bool,
+        /// How long --watch waits between polls.
+        #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+        interval: std::time::Duration,
+        /// --watch warns when a limit's remaining falls below this percentage.
+        #[arg(long, value_name = "PERCENT", default_value_t = 10, value_parser = clap::value_parser!(u8).range(0..=100))]
+        warn_below: u8,
+        /// --watch warns when a live session expires within this duration.
+        #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+        warn_expiry: std::time::Duration,
+        /// --watch stops after this many new blocks (default: runs until interrupted).
+        #[arg(long, value_name = "N", requires = "watch")]
+        blocks: Option<u64>,
+    },
     /// Writes a new key to an encrypted keystore and prints its address (the key itself is never
     /// printed).
     #[command(
@@ -237,6 +326,43 @@ enum Command {
         #[command(flatten)]
         owner: keys::KeyArgs,
     },
+    /// Replaces a session key with a new one in one owner transaction: grants the new key and
+    /// revokes (burns) the old one, so there is never a moment with both or with neither. By
+    /// default the new key gets the old session's policies, expiry and paymasters, with every
+    /// limit lowered to what the old key had left: rotating never increases what can be spent.
+    #[command(
+        after_help = "Examples:\n  sessionkit rotate --rpc http://127.0.0.1:8545 --account 0x… --old 0x… --new 0x… --key-file owner.json\n  sessionkit rotate --rpc http://127.0.0.1:8545 --account 0x… --old 0x… --new 0x… --dry-run\n  sessionkit rotate --rpc http://127.0.0.1:8545 --account 0x… --old 0x… --spec new-spec.json --key-file owner.json\n\n\
+        A Lifetime limit becomes what the old key had left. An allowance becomes what the old key\n\
+        had left in the current window (for later windows too: the account cannot carry a window's\n\
+        usage over to a new session); --allowances full-limit keeps the whole allowance instead, so\n\
+        the new key may spend the old key's usage of this window once more."
+    )]
+    Rotate {
+        /// The chain's RPC URL (http or https).
+        #[arg(long, value_name = "URL")]
+        rpc: String,
+        /// The account.
+        #[arg(long, value_name = "ADDRESS")]
+        account: Address,
+        /// The session key to replace (revoked and burned).
+        #[arg(long, value_name = "ADDRESS")]
+        old: Address,
+        /// The new session key (a key never granted or revoked on this account).
+        #[arg(long, value_name = "ADDRESS", required_unless_present = "spec")]
+        new: Option<Address>,
+        /// A fresh spec for the new key (its signer), instead of the old session's carried over.
+        #[arg(long, value_name = "FILE", conflicts_with = "allowances")]
+        spec: Option<PathBuf>,
+        /// How allowances are carried over.
+        #[arg(long, value_enum, default_value = "window-remaining")]
+        allowances: Allowances,
+        /// Prints the plan and the new key's spec, and sends nothing (no key needed).
+        #[arg(long)]
+        dry_run: bool,
+        /// The owner's key.
+        #[command(flatten)]
+        owner: keys::KeyArgs,
+    },
     /// Cancels a grant the owner signed and never submitted: its uid can no longer be used.
     #[command(
         after_help = "Examples:\n  sessionkit cancel-grant --rpc http://127.0.0.1:8545 --account 0x… --spec spec.json --key-file owner.json\n  sessionkit cancel-grant --rpc http://127.0.0.1:8545 --account 0x… --uid 0x… --key-file owner.json"
@@ -279,6 +405,15 @@ enum Command {
         #[command(subcommand)]
         action: Option<CacheCommand>,
     },
+}
+
+/// How `rotate` carries allowances over.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Allowances {
+    /// What the old key had left in the current window, for every later window too.
+    WindowRemaining,
+    /// The whole allowance: the current window starts over for the new key.
+    FullLimit,
 }
 
 /// `sessionkit paymaster …`.
@@ -431,6 +566,60 @@ fn main() -> ExitCode {
             each,
             json,
         }),
+        Command::Lint {
+            specs,
+            config,
+            allow,
+            at,
+            account,
+            rpc,
+            json,
+            deny_warnings,
+            rules,
+        } => {
+            if rules {
+                lint::list_rules(json)
+            } else {
+                lint::run(lint::Args {
+                    specs: &specs,
+                    config: config.as_deref(),
+                    allow: &allow,
+                    at,
+                    account,
+                    rpc: rpc.as_deref(),
+                    json,
+                    deny_warnings,
+                })
+            }
+        }
+        Command::Sessions {
+            rpc,
+            account,
+            from_block,
+            to_block,
+            page_size,
+            calls,
+            json,
+            watch,
+            interval,
+            warn_below,
+            warn_expiry,
+            blocks,
+        } => sessions::run(sessions::Args {
+            rpc: &rpc,
+            account,
+            from_block,
+            to_block,
+            page_size,
+            calls,
+            json,
+            watch: watch.then_some(sessions::Watch {
+                interval,
+                warn_below,
+                warn_expiry: warn_expiry.as_secs(),
+                blocks,
+            }),
+        }),
         Command::Keygen {
             dir,
             name,
@@ -449,6 +638,30 @@ fn main() -> ExitCode {
             all,
             owner,
         } => owner::revoke(&rpc, account, &signer, all, &owner),
+        Command::Rotate {
+            rpc,
+            account,
+            old,
+            new,
+            spec,
+            allowances,
+            dry_run,
+            owner,
+        } => owner::rotate(owner::RotateArgs {
+            rpc: &rpc,
+            account,
+            old,
+            new,
+            spec: spec.as_deref(),
+            allowances: match allowances {
+                Allowances::WindowRemaining => {
+                    sessionkit::rotation::AllowanceCarry::WindowRemaining
+                }
+                Allowances::FullLimit => sessionkit::rotation::AllowanceCarry::FullLimit,
+            },
+            dry_run,
+            owner: &owner,
+        }),
         Command::CancelGrant {
             rpc,
             account,
@@ -498,6 +711,13 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// A duration (`2s`, `10m`, `1h30m`; whole seconds).
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    sessionkit::units::parse_duration(s)
+        .map(std::time::Duration::from_secs)
+        .map_err(|e| e.to_string())
 }
 
 /// `--at`: unix seconds or an RFC 3339 date.

@@ -1,5 +1,5 @@
-//! The owner's and the key holder's commands: `keygen`, `grant`, `revoke`, `cancel-grant`,
-//! `paymaster`.
+//! The owner's and the key holder's commands: `keygen`, `grant`, `revoke`, `rotate`,
+//! `cancel-grant`, `paymaster`.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use alloy::primitives::{Address, B256, U256};
 use alloy::signers::local::PrivateKeySigner;
 use sessionkit::policy::SessionSpec;
+use sessionkit::rotation::{AllowanceCarry, Rotation};
 use sessionkit::units::{display_amount, parse_amount};
 
 use crate::keys::{self, KeyArgs};
@@ -94,6 +95,104 @@ pub fn revoke(
                 }
                 println!("in transaction {} (gas {})", sent.hash, sent.gas_used);
             }
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// What `rotate` is asked to do.
+pub struct RotateArgs<'a> {
+    /// The chain's RPC URL.
+    pub rpc: &'a str,
+    /// The account.
+    pub account: Address,
+    /// The key rotated out.
+    pub old: Address,
+    /// The new key, unless a spec names it.
+    pub new: Option<Address>,
+    /// A fresh spec for the new key instead of the carried-over one.
+    pub spec: Option<&'a Path>,
+    /// How allowances are carried over.
+    pub allowances: AllowanceCarry,
+    /// Print the plan and send nothing.
+    pub dry_run: bool,
+    /// The owner's key.
+    pub owner: &'a KeyArgs,
+}
+
+/// Rotates `old` to a new key on `account` in one owner transaction: the carried-over spec
+/// (what the old key had left), or a fresh one from `spec`.
+pub fn rotate(args: RotateArgs<'_>) -> Result<ExitCode, String> {
+    let fresh = match args.spec {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("--spec {}: {e}", path.display()))?;
+            let spec =
+                SessionSpec::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            if let Some(new) = args.new.filter(|new| *new != spec.signer) {
+                return Err(format!(
+                    "{}: signer {} is not the --new key {new}: give one of them",
+                    path.display(),
+                    spec.signer
+                ));
+            }
+            Some(spec)
+        }
+        None => None,
+    };
+    let owner = if args.dry_run {
+        None
+    } else {
+        Some(args.owner.load("the owner's key")?)
+    };
+    let account = args.account;
+    runtime()?.block_on(async {
+        let eoa = keys::client(keys::provider(args.rpc)?, account).await?;
+        let e = |e: sessionkit::Error| e.to_string();
+        let plan = match fresh {
+            Some(spec) => Rotation::fresh(args.old, spec),
+            None => {
+                let new = args
+                    .new
+                    .ok_or("give the new key as --new ADDRESS or a spec as --spec FILE")?;
+                eoa.rotation(args.old, new, args.allowances)
+                    .await
+                    .map_err(e)?
+            }
+        };
+        let new = plan.new_signer();
+        println!("rotating {} to {new} on {account}", args.old);
+        if plan.carried.is_some() && plan.changes.is_empty() {
+            println!("  every limit is carried unchanged");
+        }
+        for change in &plan.changes {
+            println!("  {change}");
+        }
+        if plan.carried.is_none() {
+            println!("  a fresh spec: no limit or paymaster is carried over");
+        }
+        for (paymaster, cap) in &plan.paymasters {
+            if *cap == U256::MAX {
+                println!("  paymaster {paymaster} (no cap) carried over");
+            } else {
+                println!(
+                    "  paymaster {paymaster} (at most {} per operation) carried over",
+                    display_amount(*cap)
+                );
+            }
+        }
+        let Some(owner) = owner else {
+            println!("the new key's spec (not sent: --dry-run):");
+            println!("{}", plan.spec.to_json());
+            return Ok(ExitCode::SUCCESS);
+        };
+        let sent = eoa.rotate_with(&owner, &plan).await.map_err(e)?;
+        println!(
+            "granted {new} and revoked and burned {} in transaction {} (gas {})",
+            args.old, sent.hash, sent.gas_used
+        );
+        if let Some(warning) = &sent.warning {
+            eprintln!("warning: {warning}");
         }
         Ok(ExitCode::SUCCESS)
     })

@@ -2,8 +2,10 @@
 
 mod check;
 mod commands;
+mod lint;
 mod owner;
 mod project;
+mod sessions;
 
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};

@@ -346,3 +346,107 @@ async fn paymasters_cancelled_grants_and_revoke_all_from_the_command_line() {
         "{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rotate_carries_what_is_left_and_dry_run_sends_nothing() {
+    use alloy::primitives::U256;
+    use sessionkit::policy::{Limit, SessionSpec, TransferPolicy};
+    use sessionkit::Call;
+    let h = harness().await;
+    // At the start of an hour, so the allowance's window does not turn during the test.
+    let now = h.timestamp().await.unwrap();
+    h.warp_to((now / 3600 + 1) * 3600 + 1).await.unwrap();
+    let (owner, eoa) = h.smart_eoa().await.unwrap();
+    h.set_balance(eoa.address(), U256::from(10u64).pow(U256::from(18)))
+        .await
+        .unwrap();
+    let old = PrivateKeySigner::random();
+    h.set_balance(old.address(), U256::from(10u64).pow(U256::from(18)))
+        .await
+        .unwrap();
+    let now = h.timestamp().await.unwrap();
+    let spec = SessionSpec::builder(old.address())
+        .expires_at(now + 7200)
+        .transfer(
+            TransferPolicy::new(h.receiver)
+                .max_value_per_use(10u64)
+                .value_limit(Limit::allowance(15u64, 3600)),
+        )
+        .build_at(now)
+        .unwrap();
+    eoa.grant(&owner, &spec, &owner).await.unwrap();
+    eoa.execute_as_session(&old, &[Call::transfer(h.receiver, 10u64)])
+        .await
+        .unwrap();
+    let new = PrivateKeySigner::random();
+    let account = eoa.address().to_string();
+    let rpc = h.endpoint().to_string();
+    let (old_s, new_s) = (old.address().to_string(), new.address().to_string());
+    let base = [
+        "rotate",
+        "--rpc",
+        &rpc,
+        "--account",
+        &account,
+        "--old",
+        &old_s,
+        "--new",
+        &new_s,
+    ];
+
+    // A dry run needs no key and changes nothing.
+    let out = run(bin().args(base).arg("--dry-run"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("transfer_policies[0].value_limit: 15 wei per 1h -> 5 wei per 1h"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("not sent: --dry-run"), "{stdout}");
+    assert!(eoa.session(new.address()).await.unwrap().is_none());
+    assert!(eoa.session(old.address()).await.unwrap().is_some());
+
+    let (ok, out, err) = owner_cmd(&owner, &base);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains(&format!("granted {new_s} and revoked and burned {old_s}")),
+        "{out}"
+    );
+    assert!(eoa.is_revoked(old.address()).await.unwrap());
+    let info = eoa.session(new.address()).await.unwrap().unwrap();
+    assert_eq!(info.spec.expires_at, now + 7200);
+    assert_eq!(
+        info.spec.transfer_policies[0].value_limit,
+        Limit::allowance(5u64, 3600)
+    );
+
+    // Mistakes are one line naming the file, flag or key.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fresh.json");
+    std::fs::write(
+        &file,
+        format!(
+            r#"{{"signer": "{}", "expires_at": {}, "wildcard": true}}"#,
+            Address::repeat_byte(0x42),
+            now + 600
+        ),
+    )
+    .unwrap();
+    let mismatched = run(bin().args(base).arg("--spec").arg(&file).arg("--dry-run"));
+    let again = run(bin().args(base).arg("--dry-run"));
+    let bad_mode = run(bin().args(base).args(["--allowances", "more", "--dry-run"]));
+    for (out, expected) in [
+        (mismatched, "fresh.json: signer"),
+        (again, "has no session to rotate"),
+        (bad_mode, "--allowances"),
+    ] {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+    }
+}
