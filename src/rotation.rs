@@ -87,9 +87,9 @@ impl fmt::Display for LimitChange {
             f,
             "{}: {} -> {} (the old key used {})",
             self.limit,
-            self.before,
-            self.after,
-            units::display_amount(self.used)
+            self.limit.show_limit(&self.before),
+            self.limit.show_limit(&self.after),
+            self.limit.show_amount(self.used)
         )
     }
 }

@@ -67,6 +67,37 @@ impl fmt::Display for LimitId {
     }
 }
 
+impl LimitId {
+    /// Whether the limit counts wei (a value limit) rather than a call parameter's amount (a
+    /// constraint's limit, in the parameter's own units, e.g. a token's smallest unit).
+    pub fn counts_wei(self) -> bool {
+        !matches!(self, LimitId::Constraint(..))
+    }
+
+    /// `amount` as this limit counts it: `0.01 ether` for a value limit, `250` for a
+    /// constraint's.
+    pub fn show_amount(self, amount: U256) -> String {
+        if self.counts_wei() {
+            units::display_amount(amount)
+        } else {
+            amount.to_string()
+        }
+    }
+
+    /// `limit` as this limit counts it: `0.02 ether per 1d`, `250 in total`.
+    pub fn show_limit(self, limit: &Limit) -> String {
+        match limit {
+            Limit::Unlimited => "unlimited".to_owned(),
+            Limit::Lifetime(amount) => format!("{} in total", self.show_amount(*amount)),
+            Limit::Allowance { limit, period } => format!(
+                "{} per {}",
+                self.show_amount(*limit),
+                units::format_duration(*period)
+            ),
+        }
+    }
+}
+
 impl FromStr for LimitId {
     type Err = String;
 

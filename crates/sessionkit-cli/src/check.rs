@@ -43,7 +43,7 @@ struct Plan {
     scenarios: Option<String>,
 }
 
-fn project_error(e: ProjectError) -> String {
+pub(crate) fn project_error(e: ProjectError) -> String {
     if let ProjectError::Build { output, .. } = &e {
         if !output.trim().is_empty() {
             eprintln!("{}", output.trim_end());

@@ -143,6 +143,24 @@ pub async fn run(json: bool) -> Result<(), String> {
         )
         .build_at(now)
         .map_err(|e| e.to_string())?;
+    let findings = spec.lint(&sessionkit::lint::Context {
+        account: Some(eoa.address()),
+        ..sessionkit::lint::Context::at(now)
+    });
+    let review = if findings.is_empty() {
+        "no findings".to_owned()
+    } else {
+        findings
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    out.step(
+        "review",
+        &format!("reviewed the session before signing it (sessionkit lint): {review}"),
+        None,
+    );
     let sent = eoa.grant(&owner, &spec, &owner).await.map_err(e)?;
     out.step(
         "grant",
@@ -217,22 +235,65 @@ pub async fn run(json: bool) -> Result<(), String> {
         .await,
     )?;
 
+    // Rotation: a new key in the old one's place, with what the old key had left.
+    let new_key = PrivateKeySigner::random();
+    h.set_balance(new_key.address(), U256::from(10u64).pow(U256::from(18)))
+        .await
+        .map_err(|e| e.to_string())?;
+    let (rotation, sent) = eoa
+        .rotate(&owner, server_key.address(), new_key.address())
+        .await
+        .map_err(e)?;
+    let changes: Vec<String> = rotation.changes.iter().map(ToString::to_string).collect();
+    out.step(
+        "rotate",
+        &format!(
+            "rotated the session to key {}: granted and the old key burned in one owner batch; {}",
+            new_key.address(),
+            changes.join("; ")
+        ),
+        Some(&sent),
+    );
+    expect_denied(
+        &out,
+        "rotated",
+        "old key: transfer 10 tokens to bob",
+        eoa.execute_as_session(&server_key, &[transfer(h.token, bob, 10)])
+            .await,
+    )?;
+    let sent = eoa
+        .execute_as_session(&new_key, &[transfer(h.token, bob, 50)])
+        .await
+        .map_err(e)?;
+    out.step(
+        "use",
+        "new key: transferred the 50 tokens the old key had left",
+        Some(&sent),
+    );
+    expect_denied(
+        &out,
+        "limit",
+        "new key: transfer 1 more token to bob",
+        eoa.execute_as_session(&new_key, &[transfer(h.token, bob, 1)])
+            .await,
+    )?;
+
     h.warp_by(3600).await.map_err(|e| e.to_string())?;
     out.step("time", "an hour passes", None);
     expect_denied(
         &out,
         "expired",
-        "server: transfer 10 tokens to bob",
-        eoa.execute_as_session(&server_key, &[transfer(h.token, bob, 10)])
+        "new key: transfer 10 tokens to bob",
+        eoa.execute_as_session(&new_key, &[transfer(h.token, bob, 10)])
             .await,
     )?;
-    let sent = eoa.revoke(&owner, server_key.address()).await.map_err(e)?;
-    out.step("revoke", "the owner revoked the session key", Some(&sent));
+    let sent = eoa.revoke(&owner, new_key.address()).await.map_err(e)?;
+    out.step("revoke", "the owner revoked the new key", Some(&sent));
     expect_denied(
         &out,
         "revoked",
-        "server: transfer 10 tokens to bob",
-        eoa.execute_as_session(&server_key, &[transfer(h.token, bob, 10)])
+        "new key: transfer 10 tokens to bob",
+        eoa.execute_as_session(&new_key, &[transfer(h.token, bob, 10)])
             .await,
     )?;
 
@@ -252,6 +313,30 @@ pub async fn run(json: bool) -> Result<(), String> {
         ),
         Some(&sent),
     );
+
+    // Monitoring: the account's sessions and who made which call, from its events.
+    out.step(
+        "monitor",
+        &format!(
+            "sessionkit sessions --rpc {} --account {}",
+            h.endpoint(),
+            eoa.address()
+        ),
+        None,
+    );
+    if !out.json {
+        crate::sessions::list(crate::sessions::Args {
+            rpc: h.endpoint(),
+            account: eoa.address(),
+            from_block: 0,
+            to_block: None,
+            page_size: sessionkit::monitor::DEFAULT_PAGE,
+            calls: 0,
+            json: false,
+            watch: None,
+        })
+        .await?;
+    }
     out.done();
     Ok(())
 }

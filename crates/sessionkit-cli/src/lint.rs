@@ -14,6 +14,8 @@ use sessionkit::policy::SessionSpec;
 pub struct Args<'a> {
     /// The spec files.
     pub specs: &'a [PathBuf],
+    /// A Foundry project whose scenario files' sessions are reviewed too.
+    pub project: Option<&'a Path>,
     /// A config file `{"allow": [RULE, …]}`.
     pub config: Option<&'a Path>,
     /// Rules silenced on the command line.
@@ -79,7 +81,7 @@ pub fn run(args: Args<'_>) -> Result<ExitCode, String> {
             .map(|d| d.as_secs())
             .unwrap_or_default()
     });
-    let mut reports: Vec<(String, Vec<Finding>)> = Vec::new();
+    let mut reports: Vec<Report> = Vec::new();
     for (path, spec, own) in &files {
         let context = Context {
             now,
@@ -87,12 +89,19 @@ pub fn run(args: Args<'_>) -> Result<ExitCode, String> {
             contracts: contracts.clone(),
             allow: allow.iter().cloned().chain(own.iter().cloned()).collect(),
         };
-        reports.push((path.display().to_string(), spec.lint(&context)));
+        reports.push(Report {
+            file: path.display().to_string(),
+            session: None,
+            findings: spec.lint(&context),
+        });
+    }
+    if let Some(dir) = args.project {
+        reports.extend(scenario_files(dir, now, &allow)?);
     }
     let count = |s: Severity| {
         reports
             .iter()
-            .flat_map(|(_, f)| f)
+            .flat_map(|r| &r.findings)
             .filter(|f| f.severity == s)
             .count()
     };
@@ -107,7 +116,7 @@ pub fn run(args: Args<'_>) -> Result<ExitCode, String> {
             "warnings": warnings,
             "files": reports
                 .iter()
-                .map(|(file, findings)| serde_json::json!({"file": file, "findings": findings}))
+                .map(|r| serde_json::json!({"file": r.file, "session": r.session, "findings": r.findings}))
                 .collect::<Vec<_>>(),
         });
         println!(
@@ -115,20 +124,24 @@ pub fn run(args: Args<'_>) -> Result<ExitCode, String> {
             serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?
         );
     } else {
-        for (file, findings) in &reports {
-            for finding in findings {
-                println!("{file}: {finding}");
+        for report in &reports {
+            let name = match &report.session {
+                Some(session) => format!("{} [session {session}]", report.file),
+                None => report.file.clone(),
+            };
+            for finding in &report.findings {
+                println!("{name}: {finding}");
             }
         }
         let mut not_checked = Vec::new();
-        if args.account.is_none() {
+        if args.account.is_none() && !args.specs.is_empty() {
             not_checked.push("policy-on-account (give --account)");
         }
-        if args.rpc.is_none() {
+        if args.rpc.is_none() && !args.specs.is_empty() {
             not_checked.push("transfer-to-contract (give --rpc)");
         }
         println!(
-            "{errors} error(s), {warnings} warning(s) in {} file(s){}",
+            "{errors} error(s), {warnings} warning(s) in {} spec(s){}",
             reports.len(),
             if not_checked.is_empty() {
                 String::new()
@@ -142,6 +155,54 @@ pub fn run(args: Args<'_>) -> Result<ExitCode, String> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The findings of one spec: a file, or a session of a scenario file.
+struct Report {
+    file: String,
+    session: Option<String>,
+    findings: Vec<Finding>,
+}
+
+/// The sessions of a Foundry project's scenario files, each reviewed as granted at `now` with
+/// its file's `[lint] allow` (see `ScenarioFile::lint`); the project is built with forge first
+/// (the scenario files name its contracts' functions).
+fn scenario_files(dir: &Path, now: u64, allow: &BTreeSet<String>) -> Result<Vec<Report>, String> {
+    use sessionkit_testkit::project::{Project, ProjectError};
+    if !Project::is_project(dir) {
+        return Err(ProjectError::NotAProject(dir.to_owned()).to_string());
+    }
+    let project = Project::open(dir).map_err(crate::check::project_error)?;
+    eprintln!("sessionkit: building {} with forge", dir.display());
+    let toolchain = sessionkit_testkit::toolchain::Toolchain::from_env();
+    let catalog = project
+        .build(&toolchain)
+        .map_err(crate::check::project_error)?;
+    let account = project
+        .account(&catalog)
+        .and_then(|choice| choice.artifact())
+        .map_err(crate::check::project_error)?;
+    let files = project
+        .scenarios(&catalog, &account.abi)
+        .map_err(|errors| {
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        })?;
+    let mut reports = Vec::new();
+    for file in &files {
+        let shown = dir.join(&file.path).display().to_string();
+        for (session, findings) in file.lint(now, allow).map_err(|e| e.to_string())? {
+            reports.push(Report {
+                file: shown.clone(),
+                session: Some(session),
+                findings,
+            });
+        }
+    }
+    Ok(reports)
 }
 
 /// The chain's time and which transfer targets of `files` have code.

@@ -187,8 +187,12 @@ enum Command {
     )]
     Lint {
         /// The session specs (JSON).
-        #[arg(value_name = "SPEC", required_unless_present = "rules")]
+        #[arg(value_name = "SPEC", required_unless_present_any = ["rules", "project"])]
         specs: Vec<PathBuf>,
+        /// Also reviews the sessions of a Foundry project's scenario files (built with forge
+        /// first), each silencing what it breaks on purpose with `[lint] allow`.
+        #[arg(long, value_name = "DIR")]
+        project: Option<PathBuf>,
         /// A config file {"allow": [RULE, …]} of silenced rules.
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
@@ -568,6 +572,7 @@ fn main() -> ExitCode {
         }),
         Command::Lint {
             specs,
+            project,
             config,
             allow,
             at,
@@ -582,6 +587,7 @@ fn main() -> ExitCode {
             } else {
                 lint::run(lint::Args {
                     specs: &specs,
+                    project: project.as_deref(),
                     config: config.as_deref(),
                     allow: &allow,
                     at,

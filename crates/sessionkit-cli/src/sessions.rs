@@ -44,7 +44,12 @@ pub struct Watch {
 
 /// Lists the sessions.
 pub fn run(args: Args<'_>) -> Result<ExitCode, String> {
-    crate::runtime()?.block_on(async {
+    crate::runtime()?.block_on(list(args))
+}
+
+/// Lists the sessions (and follows new blocks with `--watch`), inside a runtime.
+pub async fn list(args: Args<'_>) -> Result<ExitCode, String> {
+    {
         let eoa = crate::keys::client(crate::keys::provider(args.rpc)?, args.account).await?;
         let e = |e: sessionkit::Error| e.to_string();
         let latest = eoa
@@ -182,7 +187,7 @@ pub fn run(args: Args<'_>) -> Result<ExitCode, String> {
             follow(&eoa, &args, watch, to, signers, owner).await?;
         }
         Ok(ExitCode::SUCCESS)
-    })
+    }
 }
 
 /// `--watch`: prints every new session call, grant and revocation, user operation of the
@@ -381,7 +386,7 @@ async fn follow(
                 if low && warned.insert(key) {
                     println!(
                         "warning: session {signer}: {id} is down to {} of {}",
-                        display_amount(remaining),
+                        l["remaining_display"].as_str().unwrap_or_default(),
                         l["of"].as_str().unwrap_or_default()
                     );
                 }
@@ -426,10 +431,10 @@ fn limits(spec: &SessionSpec, state: &simulator::SessionState, now: u64) -> Vec<
             };
             serde_json::json!({
                 "limit": id.to_string(),
-                "of": limit.to_string(),
+                "of": id.show_limit(&limit),
                 "of_amount": limit.amount().to_string(),
                 "remaining": sessionkit::units::format_amount(remaining),
-                "remaining_display": display_amount(remaining),
+                "remaining_display": id.show_amount(remaining),
                 "resets_at": resets_at,
             })
         })

@@ -28,7 +28,7 @@ fn demo_walks_through_the_guide_with_each_denial_decoded() {
             .find(|l| l["step"] == name)
             .unwrap_or_else(|| panic!("no step {name}: {stdout}"))
     };
-    for name in ["upgrade", "grant", "use", "revoke", "sponsored"] {
+    for name in ["upgrade", "grant", "use", "rotate", "revoke", "sponsored"] {
         assert!(
             step(name)["gas"].as_u64().unwrap() > 21_000,
             "{name} has its gas"
@@ -40,6 +40,7 @@ fn demo_walks_through_the_guide_with_each_denial_decoded() {
         ("limit", "LifetimeUsageExceeded"),
         ("max_value", "MaxValueExceeded"),
         ("expired", "SessionExpired"),
+        ("rotated", "InvalidSignature"),
         ("revoked", "InvalidSignature"),
     ] {
         assert_eq!(step(name)["denied"], error, "{name}");
@@ -58,6 +59,22 @@ fn demo_walks_through_the_guide_with_each_denial_decoded() {
         );
     }
     assert!(step("done")["seconds"].as_f64().unwrap() < 30.0);
+    // The review before the grant, and the rotation's carried-over limits.
+    let review = step("review")["message"].as_str().unwrap();
+    assert!(
+        review.contains("warning[allowance-longer-than-session] transfer_policies[0].value_limit"),
+        "{review}"
+    );
+    let rotate = step("rotate")["message"].as_str().unwrap();
+    assert!(
+        rotate.contains("call_policies[0].constraints[1].limit: 250 in total -> 50 in total (the old key used 200)")
+            && rotate.contains("transfer_policies[0].value_limit: 0.02 ether per 1d -> 0.01 ether per 1d"),
+        "{rotate}"
+    );
+    assert!(step("monitor")["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("sessionkit sessions --rpc http://127.0.0.1:"));
 
     let text = run(bin().arg("demo"));
     let text = String::from_utf8_lossy(&text.stdout);
@@ -66,6 +83,14 @@ fn demo_walks_through_the_guide_with_each_denial_decoded() {
         "{text}"
     );
     assert!(!text.contains('\u{1b}'), "no colour when not on a terminal");
+    // The monitor's listing: both keys revoked, the old key's three calls (two transfers, one
+    // batch of two) and the new key's one, the owner's own calls apart.
+    assert_eq!(text.matches(": revoked\n").count(), 2, "{text}");
+    assert!(
+        text.contains("  calls: 3\n") && text.contains("  calls: 1\n"),
+        "{text}"
+    );
+    assert!(text.contains("\nowner calls: 4\n"), "{text}");
 }
 
 #[test]

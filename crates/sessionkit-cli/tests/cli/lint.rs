@@ -34,7 +34,7 @@ fn findings_exit_codes_and_silencing() {
         "{out}"
     );
     assert!(
-        out.contains("1 error(s), 0 warning(s) in 1 file(s)"),
+        out.contains("1 error(s), 0 warning(s) in 1 spec(s)"),
         "{out}"
     );
 

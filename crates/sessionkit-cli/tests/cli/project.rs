@@ -497,3 +497,96 @@ fn the_readme_config_and_scenario_file_are_real() {
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains(shown), "{shown:?} in:\n{out}");
 }
+
+/// Runs `lint --project .` in `dir`; returns its exit code, stdout and stderr.
+fn lint_in(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = run(bin()
+        .args(["lint", "--project", "."])
+        .args(args)
+        .current_dir(dir));
+    (out.status.code(), stdout(&out), stderr(&out))
+}
+
+#[test]
+fn lint_reviews_the_sessions_of_the_scenario_files_with_each_files_silencing() {
+    let dir = example();
+    let (code, out, err) = lint_in(dir.path(), &["--deny-warnings"]);
+    assert_eq!(
+        code,
+        Some(0),
+        "the example's sessions are clean: {out}{err}"
+    );
+    assert!(
+        out.contains("0 error(s), 0 warning(s) in 2 spec(s)"),
+        "{out}"
+    );
+
+    // A file whose sessions break rules: a wildcard, and a transfer policy to a contract the
+    // file deploys (its fallback would run).
+    let risky = r#"
+[contracts]
+token = { artifact = "Token", args = ["T", "T", "account"] }
+
+[sessions.anything]
+wildcard = true
+
+[session]
+[[session.transfer]]
+target = "token"
+max_value_per_use = "1 wei"
+
+[[scenario]]
+name = "a wildcard key calls anything"
+session = "anything"
+steps = [{ call = "token.mint(bob, 1)", expect = "allowed" }]
+"#;
+    let file = dir.path().join("sessions/risky.toml");
+    std::fs::write(&file, risky).unwrap();
+    let (code, out, err) = lint_in(dir.path(), &[]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(
+        out.contains("sessions/risky.toml [session anything]: error[wildcard]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("sessions/risky.toml [session default]: warning[transfer-to-contract]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("sessions/risky.toml [session default]: warning[unlimited-value]"),
+        "{out}"
+    );
+    let (_, json, _) = lint_in(dir.path(), &["--json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["session"] == "anything" && f["findings"][0]["rule"] == "wildcard"));
+
+    // The file silences what it breaks on purpose; the others stay checked.
+    std::fs::write(
+        &file,
+        format!("[lint]\nallow = [\"wildcard\", \"transfer-to-contract\", \"unlimited-value\"]\n{risky}"),
+    )
+    .unwrap();
+    let (code, out, err) = lint_in(dir.path(), &["--deny-warnings"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+
+    // A rule that does not exist is bad input, named with its place in the file.
+    std::fs::write(&file, format!("[lint]\nallow = [\"wildcards\"]\n{risky}")).unwrap();
+    let (code, out, err) = lint_in(dir.path(), &[]);
+    assert_eq!(code, Some(2), "{out}{err}");
+    assert!(
+        err.contains("sessions/risky.toml:2:") && err.contains("\"wildcards\" is not a rule"),
+        "{err}"
+    );
+    assert_eq!(
+        err.trim()
+            .lines()
+            .filter(|l| l.starts_with("error"))
+            .count(),
+        1,
+        "{err}"
+    );
+}

@@ -997,6 +997,8 @@ pub struct ScenarioFile {
     pub sessions: Vec<SessionTemplate>,
     /// The scenarios.
     pub scenarios: Vec<Scenario>,
+    /// The `sessionkit lint` rules silenced for this file's sessions (`[lint] allow`).
+    pub lint_allow: Vec<String>,
 }
 
 impl ScenarioFile {
@@ -1018,6 +1020,51 @@ impl ScenarioFile {
     /// The session named `name`.
     pub fn session(&self, name: &str) -> Option<&SessionTemplate> {
         self.sessions.iter().find(|s| s.name == name)
+    }
+
+    /// The policy review ([`sessionkit::lint`]) of each of this file's sessions as granted at
+    /// `now`, by session name. The rules of `[lint] allow` and of `allow` are silenced. The
+    /// account and the contracts the file deploys stand at fixed placeholder addresses, so a
+    /// policy on `account` is `policy-on-account` and a transfer policy to a deployed contract is
+    /// `transfer-to-contract`.
+    pub fn lint(
+        &self,
+        now: u64,
+        allow: &std::collections::BTreeSet<String>,
+    ) -> Result<Vec<(String, Vec<sessionkit::lint::Finding>)>, ScenarioError> {
+        let placeholder = |what: &str| {
+            Address::from_word(alloy::primitives::keccak256(format!(
+                "sessionkit lint {what}"
+            )))
+        };
+        let mut names = Names::new(placeholder("account"));
+        for c in &self.contracts {
+            names
+                .contracts
+                .insert(c.alias.clone(), placeholder(&c.alias));
+        }
+        let context = sessionkit::lint::Context {
+            now,
+            account: Some(names.account),
+            contracts: Some(names.contracts.values().copied().collect()),
+            allow: allow
+                .iter()
+                .cloned()
+                .chain(self.lint_allow.iter().cloned())
+                .collect(),
+        };
+        self.sessions
+            .iter()
+            .map(|session| {
+                let spec = session
+                    .build(&names, Actor::Key.address(), now)
+                    .map_err(|message| ScenarioError {
+                        location: session.at.clone(),
+                        message,
+                    })?;
+                Ok((session.name.clone(), spec.lint(&context)))
+            })
+            .collect()
     }
 }
 

@@ -31,6 +31,7 @@ const FILE_KEYS: &[&str] = &[
     "session",
     "sessions",
     "scenario",
+    "lint",
 ];
 const STEP_ACTIONS: &[&str] = &["call", "calls", "warp", "grant", "revoke", "read"];
 /// The errors a `param` can be about: those of a constraint.
@@ -111,6 +112,10 @@ pub(crate) fn file(
             ))
         }
     }
+    let lint_allow = match root.table("lint", "[lint]")? {
+        Some(t) => r.lint_allow(&t)?,
+        None => Vec::new(),
+    };
     root.finish(FILE_KEYS)?;
     Ok(ScenarioFile {
         path: shown.into(),
@@ -118,6 +123,7 @@ pub(crate) fn file(
         setup,
         sessions,
         scenarios,
+        lint_allow,
     })
 }
 
@@ -137,6 +143,29 @@ impl<'a, 't> Resolver<'a, 't> {
         Scope {
             contracts: &self.aliases,
         }
+    }
+
+    /// `[lint] allow = [RULE, …]`: the `sessionkit lint` rules this file's sessions break on
+    /// purpose.
+    fn lint_allow(&self, t: &Table<'_, 't>) -> Result<Vec<String>, ScenarioError> {
+        let mut out = Vec::new();
+        if let Some((items, _)) = t.array("allow")? {
+            for item in items {
+                let id = item.get_ref().as_str().ok_or_else(|| {
+                    self.err(
+                        &item.span(),
+                        format!(
+                            "a lint rule: expected a string, found {}",
+                            kind(item.get_ref())
+                        ),
+                    )
+                })?;
+                sessionkit::lint::check_rule(id).map_err(|e| self.err(&item.span(), e))?;
+                out.push(id.to_owned());
+            }
+        }
+        t.finish(&["allow"])?;
+        Ok(out)
     }
 
     fn routes(&self, t: &Table<'_, 't>) -> Result<Option<Vec<RouteName>>, ScenarioError> {

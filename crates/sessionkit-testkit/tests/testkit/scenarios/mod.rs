@@ -239,6 +239,7 @@ async fn a_scenario_built_in_rust_runs_like_a_file() {
                 step(1, Expect::error(&account, "LifetimeUsageExceeded").unwrap()),
             ],
         }],
+        lint_allow: Vec::new(),
     };
     let results = run_file(file).await;
     assert_eq!(results.len(), 4);
