@@ -434,34 +434,8 @@ impl Artifact {
     /// Parses a Foundry artifact's JSON text.
     pub fn parse(path: &Path, text: &str) -> Result<Self, String> {
         let p = path.display();
-        let json: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| format!("{p}: not JSON: {e}"))?;
-        let abi = json.get("abi").ok_or_else(|| {
-            format!("{p}: no \"abi\": expected a Foundry artifact with abi and bytecode")
-        })?;
-        let abi: JsonAbi = serde_json::from_value(abi.clone())
-            .map_err(|e| format!("{p}: \"abi\" is not a contract ABI: {e}"))?;
-        let hex = match json.get("bytecode") {
-            Some(serde_json::Value::String(s)) => s.clone(),
-            Some(v) => v
-                .get("object")
-                .and_then(|o| o.as_str())
-                .map(str::to_owned)
-                .unwrap_or_default(),
-            None => String::new(),
-        };
-        let hex = hex.trim_start_matches("0x");
-        if hex.is_empty() {
-            return Err(format!("{p}: no bytecode (bytecode.object is empty): an interface or abstract contract cannot be deployed"));
-        }
-        if hex.contains("__$") {
-            return Err(format!(
-                "{p}: the bytecode has unlinked libraries: link them first"
-            ));
-        }
-        let bytecode: Bytes = alloy::hex::decode(hex)
-            .map_err(|e| format!("{p}: bytecode.object is not hex: {e}"))?
-            .into();
+        let crate::fixtures::Artifact { abi, bytecode } =
+            crate::fixtures::Artifact::parse(&p.to_string(), text)?;
         let functions: BTreeSet<String> = abi.functions().map(|f| f.name.clone()).collect();
         let missing: Vec<&str> = REQUIRED
             .iter()
